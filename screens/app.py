@@ -1,0 +1,182 @@
+"""The wizard's App: sidebar of steps, host header, one page per step, lessons on F1."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import ContentSwitcher, Footer
+
+from screens.bridge import BridgePage
+from screens.cgroups import CgroupsPage
+from screens.dialogs.confirm import ConfirmDialog
+from screens.flow import STEPS
+from screens.help import LessonScreen
+from screens.init_join import InitJoinPage
+from screens.messages import ApplyFinished, ApplyProgress, ChecksFailed, ChecksFinished
+from screens.network import NetworkPage
+from screens.page import StepPage
+from screens.requirements import RequirementsPage
+from screens.review import ReviewPage
+from screens.runtime import RuntimePage
+from screens.widgets.host_banner import HostBanner
+from screens.widgets.sidebar import StepSidebar
+from wizard.checks.base import CheckResult, worst
+from wizard.host.base import Host
+from wizard.kube.versions import resolve_minor
+from wizard.model import WizardChoices
+from wizard.resources import asset, lesson
+from wizard.steps.engine import PlanEntry
+
+PAGES: tuple[type[StepPage], ...] = (RequirementsPage, NetworkPage, BridgePage, RuntimePage,
+                                     CgroupsPage, InitJoinPage, ReviewPage)
+
+
+class WizardApp(App[int]):
+    TITLE = "kubeadm-wizard"
+    CSS_PATH = str(asset("tcss", "wizard.tcss"))
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        *(Binding(step.key, f"go('{step.id}')", step.title, show=False) for step in STEPS),
+        Binding("f1", "lesson", "Lesson"),
+        Binding("r", "recheck", "Re-check"),
+        Binding("a", "apply", "Apply", show=False),
+        Binding("ctrl+q,q", "quit", "Quit"),
+    ]
+
+    def __init__(self, host: Host, choices: WizardChoices | None = None, *,
+                 screen: str | None = None) -> None:
+        super().__init__()
+        self.host = host
+        self.choices = choices or WizardChoices()
+        self.first_step = screen or STEPS[0].id
+        self.results: list[CheckResult] = []
+        self.plan: dict[str, PlanEntry] = {}
+        self.applying = False
+
+    @property
+    def target_version(self) -> str:
+        return f"1.{resolve_minor(self.choices.kubernetes_version)}"
+
+    def compose(self) -> ComposeResult:
+        yield HostBanner(id="host-banner")
+        with Horizontal(id="main"):
+            yield StepSidebar(id="sidebar")
+            with ContentSwitcher(id="pages", initial=self.first_step):
+                for page in PAGES:
+                    yield page(id=page.STEP_ID)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_banner()
+        sidebar = self.query_one(StepSidebar)
+        sidebar.select_step(self.first_step)
+        sidebar.focus()
+        self.action_recheck()
+
+    def refresh_banner(self) -> None:
+        self.query_one(HostBanner).show(self.host, self.target_version, self.choices.role)
+
+    @property
+    def current_step(self) -> str:
+        return self.query_one("#pages", ContentSwitcher).current or STEPS[0].id
+
+    # ------------------------------------------------------------------ navigation
+    def action_go(self, step_id: str) -> None:
+        self.query_one(StepSidebar).select_step(step_id)
+        self.query_one("#pages", ContentSwitcher).current = step_id
+
+    @on(StepSidebar.StepChosen)
+    def _step_chosen(self, event: StepSidebar.StepChosen) -> None:
+        self.query_one("#pages", ContentSwitcher).current = event.step_id
+
+    def action_lesson(self) -> None:
+        self.push_screen(LessonScreen(lesson(self.current_step)))
+
+    # ----------------------------------------------------------------------- checks
+    def action_recheck(self) -> None:
+        for step in STEPS:
+            self.query_one(StepSidebar).set_status(step.id, None)
+        self.run_checks()
+
+    @work(thread=True, exclusive=True, group="checks", exit_on_error=False)
+    def run_checks(self) -> None:
+        from wizard.checks.runner import default_fixes, run_checks
+        from wizard.steps.engine import preview
+
+        try:
+            results = run_checks(self.host, self.choices)
+            steps = [s for r in results for s in r.fixes]
+            plan = {e.step.id: e for e in preview(self.host, steps)}
+            self.call_from_thread(self._set_review_plan,
+                                  preview(self.host, default_fixes(results,
+                                                                   self.choices.skipped_fixes)))
+        except Exception as error:  # a bug in a check must not take the wizard down
+            self.post_message(ChecksFailed(f"{type(error).__name__}: {error}"))
+            raise
+        self.post_message(ChecksFinished(results, plan))
+
+    def _set_review_plan(self, entries: list[PlanEntry]) -> None:
+        self.query_one(ReviewPage).show_plan(entries)
+
+    def on_checks_finished(self, message: ChecksFinished) -> None:
+        self.results = message.results
+        self.plan = message.plan
+        sidebar = self.query_one(StepSidebar)
+        for page in self.query(StepPage):
+            mine = [r for r in self.results if r.screen == page.STEP_ID]
+            page.show_results(mine)
+            if page.STEP_ID != "review":
+                status = worst(mine)
+                sidebar.set_status(page.STEP_ID, status.value if status else None)
+        pending = [e for e in self.query_one(ReviewPage).entries if not e.already_done]
+        sidebar.set_status("review", "warn" if pending else "pass")
+
+    def on_checks_failed(self, message: ChecksFailed) -> None:
+        self.notify(message.error, title="The checks could not run", severity="error",
+                    markup=False)
+
+    # ------------------------------------------------------------------------ apply
+    def action_apply(self) -> None:
+        if self.host.read_only:
+            self.notify("Not running as root: this wizard is read-only here.",
+                        severity="warning")
+            return
+        if self.applying:
+            return
+        entries = [e for e in self.query_one(ReviewPage).entries if not e.already_done]
+        if not entries:
+            self.notify("Nothing to apply.")
+            return
+        self.action_go("review")
+        self.push_screen(
+            ConfirmDialog(f"Apply {len(entries)} step(s) to {self.host.label}?", yes="Apply"),
+            callback=lambda yes: self.apply_plan([e.step for e in entries]) if yes else None)
+
+    @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
+    def apply_plan(self, steps) -> None:
+        from wizard.steps.engine import apply_steps
+
+        self.applying = True
+        try:
+            outcomes = apply_steps(self.host, steps, progress=lambda d, t, title:
+                                   self.post_message(ApplyProgress(d, t, title)))
+        finally:
+            self.applying = False
+        self.post_message(ApplyFinished(outcomes))
+
+    def on_apply_progress(self, message: ApplyProgress) -> None:
+        self.query_one(ReviewPage).progress(message.done, message.total, message.title)
+
+    def on_apply_finished(self, message: ApplyFinished) -> None:
+        self.query_one(ReviewPage).finished(message.outcomes)
+        failed = [o for o in message.outcomes if o.failed]
+        self.notify(f"{len(failed)} step(s) failed; see the log." if failed
+                    else "Applied. Re-checking the host.",
+                    severity="error" if failed else "information")
+        self.action_recheck()
+
+
+def run_app(host: Host, choices: WizardChoices | None = None, *, screen: str | None = None) -> int:
+    return WizardApp(host, choices, screen=screen).run() or 0

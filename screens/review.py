@@ -1,0 +1,62 @@
+"""Review & apply: every chosen fix with its why, commands and diff, then the run itself."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Log, ProgressBar, Static
+
+from screens.page import StepPage
+from screens.widgets.step_view import render_step
+from wizard.steps.engine import PlanEntry, StepOutcome
+
+
+class ReviewPage(StepPage):
+    STEP_ID = "review"
+    TITLE = "Review & apply"
+    INTRO = ("Every fix chosen on the other screens, in the order it will run. Nothing has "
+             "changed yet: this is the dry run. Press a to apply.")
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="plan-scroll"):
+            yield Static("Run the checks to build the plan.", id="plan-body")
+        with Horizontal(id="apply-bar"):
+            yield Button("Apply (a)", id="apply", variant="warning")
+            yield ProgressBar(id="apply-progress", show_eta=False)
+        yield Log(id="apply-log", max_lines=2000)
+
+    entries: list[PlanEntry] = []
+
+    def show_plan(self, entries: list[PlanEntry]) -> None:
+        self.entries = list(entries)
+        body = self.query_one("#plan-body", Static)
+        pending = [e for e in entries if not e.already_done]
+        if not entries:
+            body.update(Text("Nothing to apply: no check asks for a change.", style="green"))
+            return
+        header = Text(f"{len(pending)} of {len(entries)} step(s) would change this host.",
+                      style="bold")
+        parts = [header]
+        for number, entry in enumerate(entries, 1):
+            parts.append(Text(f"\n{number}.", style="bold"))
+            parts.append(render_step(entry.step, entry.diffs, done=entry.already_done))
+        body.update(Group(*parts))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "apply":
+            event.stop()
+            self.app.action_apply()
+
+    def progress(self, done: int, total: int, title: str) -> None:
+        self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
+        if done < total:
+            self.query_one(Log).write_line(f"[{done + 1}/{total}] {title}")
+
+    def finished(self, outcomes: list[StepOutcome]) -> None:
+        log = self.query_one(Log)
+        for outcome in outcomes:
+            log.write_line(f"{outcome.status:>9}  {outcome.title}")
+            for message in outcome.messages:
+                log.write_line(f"           {message}")

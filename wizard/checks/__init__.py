@@ -1,0 +1,1 @@
+"""Checks: what kubeadm (and the kubelet after it) will demand of this host, and the fixes."""

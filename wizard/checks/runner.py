@@ -1,0 +1,52 @@
+"""Running the registered checks against a host."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from wizard.checks.base import REGISTRY, CheckContext, CheckResult, Status
+from wizard.model import WizardChoices
+from wizard.steps.step import Step
+
+if TYPE_CHECKING:
+    from wizard.host.base import Host
+
+
+def _load_check_modules() -> None:
+    """Importing the modules registers their checks."""
+    import wizard.checks.requirements  # noqa: F401
+
+
+def run_checks(host: Host, choices: WizardChoices | None = None, *,
+               screens: Iterable[str] | None = None) -> list[CheckResult]:
+    _load_check_modules()
+    context = CheckContext(host, choices or WizardChoices())
+    wanted = set(screens) if screens is not None else None
+    results: list[CheckResult] = []
+    for registered in REGISTRY:
+        if wanted is not None and registered.screen not in wanted:
+            continue
+        produced = registered.function(context)
+        if produced is None:
+            continue
+        for result in [produced] if isinstance(produced, CheckResult) else produced:
+            result.group = result.group or registered.group
+            result.screen = result.screen or registered.screen
+            results.append(result)
+    return results
+
+
+def default_fixes(results: Iterable[CheckResult], skipped: Iterable[str] = ()) -> list[Step]:
+    """The plan: the fix steps of every failing or warning check, each step once, in order."""
+    skipped = set(skipped)
+    steps: list[Step] = []
+    seen: set[str] = set()
+    for result in results:
+        if result.status not in (Status.FAIL, Status.WARN):
+            continue
+        for step in result.fixes:
+            if step.id not in seen and step.id not in skipped:
+                seen.add(step.id)
+                steps.append(step)
+    return steps

@@ -1,0 +1,244 @@
+"""The command line: the same core as the TUI, one subcommand per question or change.
+
+Imports stay inside the commands so that `--version` and `--help` answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from wizard import __version__
+
+if TYPE_CHECKING:
+    from wizard.host.base import Host
+    from wizard.model import WizardChoices
+
+SCREEN_NAMES = ("requirements", "network", "bridge", "runtime", "cgroups", "init", "review")
+
+
+class UsageError(Exception):
+    """Bad input from the operator: one line on stderr, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, no usage dump
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def _add_host_options(parser: argparse.ArgumentParser, *, nested: bool) -> None:
+    default = argparse.SUPPRESS if nested else None
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--root", metavar="DIR", default=default,
+                       help="work on the system under DIR (e.g. a mounted SD-card image)")
+    where.add_argument("--demo", metavar="NAME", default=default,
+                       help="work on a simulated host (see `kubeadm-wizard demos`)")
+    parser.add_argument("--demo-reset", action="store_true", default=default,
+                        help="start the demo host again from its original state")
+    parser.add_argument("--netns", metavar="NAME", default=default,
+                        help="inspect the network namespace NAME (as `ip netns` names it)")
+    parser.add_argument("--answers", metavar="FILE", default=default,
+                        help="load the operator's choices from an answers file")
+    parser.add_argument("--role", choices=("control-plane", "worker"), default=default,
+                        help="what this node will be (default: control-plane)")
+    parser.add_argument("--kubernetes-version", metavar="1.N", default=default,
+                        help="the Kubernetes minor version to prepare for")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kubeadm-wizard",
+                     description="Prepare this host for kubeadm init / join, and learn why.")
+    parser.add_argument("--version", action="version", version=f"kubeadm-wizard {__version__}")
+    _add_host_options(parser, nested=False)
+    parser.add_argument("--screen", choices=SCREEN_NAMES, help="open the TUI on this step")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def sub(name: str, help_text: str) -> argparse.ArgumentParser:
+        command = commands.add_parser(name, help=help_text, description=help_text)
+        _add_host_options(command, nested=True)
+        return command
+
+    check = sub("check", "check the host against kubeadm's preflight and more")
+    check.add_argument("--json", action="store_true", help="machine-readable output")
+    plan = sub("plan", "show every fix the wizard would apply, with commands and diffs")
+    plan.add_argument("--json", action="store_true", help="machine-readable output")
+    apply = sub("apply", "apply the fixes (shows the plan first)")
+    apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    apply.add_argument("--dry-run", action="store_true",
+                       help="show what would change, change nothing")
+    undo = sub("undo", "restore every file the wizard changed and reverse its commands")
+    undo.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    sub("demos", "list the simulated hosts")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return _dispatch(args)
+    except UsageError as error:
+        print(f"kubeadm-wizard: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("kubeadm-wizard: interrupted", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from wizard.host.simulated import UnknownDemoError
+    from wizard.model import AnswersError
+
+    try:
+        if args.command == "demos":
+            return _cmd_demos()
+        host = make_host(args)
+        choices = make_choices(args)
+        if args.command is None:
+            from screens.app import run_app
+
+            return run_app(host, choices, screen=args.screen)
+        handler = {"check": _cmd_check, "plan": _cmd_plan, "apply": _cmd_apply,
+                   "undo": _cmd_undo}[args.command]
+        return handler(host, choices, args)
+    except (UnknownDemoError, AnswersError) as error:
+        raise UsageError(str(error)) from None
+
+
+def make_host(args: argparse.Namespace) -> Host:
+    from pathlib import Path
+
+    from wizard.host.base import Host
+    from wizard.host.simulated import SimulatedHost
+
+    demo = getattr(args, "demo", None)
+    root = getattr(args, "root", None)
+    if demo:
+        return SimulatedHost(demo, reset=bool(getattr(args, "demo_reset", False)))
+    if root:
+        if not Path(root).is_dir():
+            raise UsageError(f"--root {root}: not a directory")
+        return Host(root)
+    return Host("/", netns=getattr(args, "netns", None))
+
+
+def make_choices(args: argparse.Namespace) -> WizardChoices:
+    from pathlib import Path
+
+    from wizard.kube.versions import resolve_minor
+    from wizard.model import WizardChoices
+
+    answers = getattr(args, "answers", None)
+    choices = WizardChoices.load(Path(answers)) if answers else WizardChoices()
+    if getattr(args, "role", None):
+        choices.role = args.role
+    version = getattr(args, "kubernetes_version", None)
+    if version:
+        try:
+            choices.kubernetes_version = f"1.{resolve_minor(version)}"
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+    return choices
+
+
+def _cmd_demos() -> int:
+    import yaml
+
+    from wizard.resources import asset, demo_names
+
+    for name in demo_names():
+        data = yaml.safe_load(asset("demos", name, "host.yaml").read_text()) or {}
+        summary = " ".join(str(data.get("description", "")).split())
+        print(f"{name:16} {summary}")
+    return 0
+
+
+def _cmd_check(host: Host, choices: WizardChoices, args: argparse.Namespace) -> int:
+    from wizard.checks.base import Status
+    from wizard.checks.runner import run_checks
+    from wizard.report import check_table, host_summary
+
+    results = run_checks(host, choices)
+    if args.json:
+        print(json.dumps({"host": host_summary(host, choices),
+                          "checks": [r.to_json() for r in results]}, indent=2))
+    else:
+        print(check_table(host, choices, results))
+    return 1 if any(r.status is Status.FAIL for r in results) else 0
+
+
+def _planned_steps(host: Host, choices: WizardChoices):
+    from wizard.checks.runner import default_fixes, run_checks
+
+    return default_fixes(run_checks(host, choices), choices.skipped_fixes)
+
+
+def _cmd_plan(host: Host, choices: WizardChoices, args: argparse.Namespace) -> int:
+    from wizard.report import plan_json, plan_text
+    from wizard.steps import preview
+
+    entries = preview(host, _planned_steps(host, choices))
+    print(json.dumps(plan_json(entries), indent=2) if args.json else plan_text(entries))
+    return 0
+
+
+def _confirm(question: str, assume_yes: bool) -> bool:
+    if assume_yes:
+        return True
+    if not sys.stdin.isatty():
+        raise UsageError("refusing to change the host without a terminal to confirm; add --yes")
+    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+
+
+def _refuse_read_only(host: Host) -> None:
+    if host.read_only:
+        raise UsageError("changing this host needs root: run it again with sudo")
+
+
+def _cmd_apply(host: Host, choices: WizardChoices, args: argparse.Namespace) -> int:
+    from wizard.checks.base import Status
+    from wizard.checks.runner import run_checks
+    from wizard.report import outcome_text, plan_text
+    from wizard.steps import apply_steps, preview
+
+    steps = _planned_steps(host, choices)
+    entries = preview(host, steps)
+    print(plan_text(entries))
+    if not any(not e.already_done for e in entries):
+        return 0
+    if not args.dry_run:
+        _refuse_read_only(host)
+        if not _confirm(f"Apply {len(steps)} step(s) to {host.label}?", args.yes):
+            print("Nothing was changed.")
+            return 1
+
+    def progress(done: int, total: int, title: str) -> None:
+        if done < total:
+            print(f"[{done + 1}/{total}] {title}", file=sys.stderr)
+
+    outcomes = apply_steps(host, steps, dry_run=args.dry_run, progress=progress)
+    print(outcome_text(outcomes))
+    if args.dry_run:
+        return 0
+    after = run_checks(host, choices)
+    reboot = [r.id for r in after if r.after_reboot]
+    if reboot:
+        print("Takes effect after a reboot: " + ", ".join(reboot))
+    failed = any(o.failed for o in outcomes) or any(r.status is Status.FAIL and not r.after_reboot
+                                                    for r in after)
+    return 1 if failed else 0
+
+
+def _cmd_undo(host: Host, choices: WizardChoices, args: argparse.Namespace) -> int:
+    from wizard.steps import undo_all
+
+    _refuse_read_only(host)
+    if not _confirm(f"Undo every change the wizard journaled on {host.label}?", args.yes):
+        print("Nothing was changed.")
+        return 1
+    done = undo_all(host)
+    print("\n".join(done) if done else "The journal is empty: nothing to undo.")
+    return 0

@@ -1,0 +1,185 @@
+"""The one door to a machine: files under a root, commands, netlink and identity.
+
+Nothing else in the wizard opens a host file, starts a process or opens a netlink socket.
+That single door is what lets the same checks and steps run against the live machine, a
+mounted SD-card image (`--root`), a fixture tree in a test, or a simulated workshop host.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+
+from wizard.host.commands import DEFAULT_TIMEOUT, CommandResult, run_argv
+from wizard.host.files import atomic_write
+from wizard.host.identity import HostIdentity, read_identity
+from wizard.host.ports import ListeningPort, live_listening_ports
+
+STATE_DIR = "/var/lib/kubeadm-wizard"
+SEARCH_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+
+
+class HostPathError(ValueError):
+    """A path that would leave the host's root."""
+
+
+class Host:
+    """A machine as seen from its root directory.
+
+    With the default root `/` this is the running system and changes to the running kernel
+    (swapoff, sysctl -w, modprobe, routes) are executed. With any other root it is a system
+    that is not running: such changes are not executed and take effect when it boots.
+    """
+
+    kind = "live"
+
+    def __init__(self, root: str | os.PathLike[str] = "/", *, netns: str | None = None) -> None:
+        self.root = Path(root).resolve()
+        self.netns = netns
+        self.command_log: list[CommandResult] = []
+        if self.root != Path("/"):
+            self.kind = "root"
+
+    # ----------------------------------------------------------------- describing the host
+    @property
+    def label(self) -> str:
+        """How the header names this host: the running machine, or the root directory."""
+        return "this machine" if self.kind == "live" else f"root {self.root}"
+
+    @property
+    def changes_running_kernel(self) -> bool:
+        """Whether swapoff, sysctl -w, modprobe and route changes act on a running kernel."""
+        return self.kind == "live"
+
+    @cached_property
+    def identity(self) -> HostIdentity:
+        return read_identity(self, kernel_architecture=self._kernel_architecture(),
+                             is_root=self._is_root())
+
+    def _kernel_architecture(self) -> str:
+        return os.uname().machine if self.kind == "live" else ""
+
+    def _is_root(self) -> bool:
+        return os.geteuid() == 0
+
+    @property
+    def read_only(self) -> bool:
+        """Without root the wizard can look but must not try to change anything."""
+        return not self.identity.is_root
+
+    # ---------------------------------------------------------------------------- files
+    def path(self, path: str) -> Path:
+        """The real location of a host path, refusing anything that escapes the root."""
+        pure = PurePosixPath("/", path)
+        if ".." in pure.parts:
+            raise HostPathError(f"{path!r} leaves the host root")
+        return self.root.joinpath(*pure.parts[1:])
+
+    def read_text(self, path: str) -> str:
+        return self.path(path).read_text(encoding="utf-8", errors="replace")
+
+    def read_optional(self, path: str) -> str | None:
+        """The file's text, or None when it is missing or unreadable."""
+        try:
+            return self.read_text(path)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError):
+            return None
+        except OSError:
+            return None
+
+    def read_bytes_optional(self, path: str, *, limit: int | None = None) -> bytes | None:
+        try:
+            with self.path(path).open("rb") as handle:
+                return handle.read(limit) if limit else handle.read()
+        except OSError:
+            return None
+
+    def exists(self, path: str) -> bool:
+        return self.path(path).exists()
+
+    def is_dir(self, path: str) -> bool:
+        return self.path(path).is_dir()
+
+    def listdir(self, path: str) -> list[str]:
+        """Sorted names in a directory; empty when it does not exist."""
+        try:
+            return sorted(entry.name for entry in self.path(path).iterdir())
+        except OSError:
+            return []
+
+    def glob(self, directory: str, pattern: str) -> Iterator[str]:
+        """Host paths (not real paths) in `directory` matching `pattern`, sorted."""
+        base = self.path(directory)
+        for found in sorted(base.glob(pattern)):
+            yield "/" + found.relative_to(self.root).as_posix()
+
+    def file_mode(self, path: str) -> int | None:
+        try:
+            return self.path(path).stat().st_mode & 0o7777
+        except OSError:
+            return None
+
+    def write_file(self, path: str, data: bytes, *, mode: int | None = None) -> None:
+        """Atomically replace a host file (only the step engine calls this)."""
+        atomic_write(self.path(path), data, mode=mode)
+
+    def remove_file(self, path: str) -> None:
+        self.path(path).unlink(missing_ok=True)
+
+    def which(self, program: str) -> str | None:
+        """The host path of an executable, as kubeadm's exec.LookPath would find it."""
+        for directory in SEARCH_PATH:
+            candidate = f"{directory}/{program}"
+            real = self.path(candidate)
+            if real.is_file() and os.access(real, os.X_OK):
+                return candidate
+        return None
+
+    @property
+    def state_dir(self) -> str:
+        return STATE_DIR
+
+    # ------------------------------------------------------------------------- commands
+    def run(self, argv: list[str], *, timeout: float = DEFAULT_TIMEOUT,
+            input_text: str | None = None) -> CommandResult:
+        """Run an inspecting command. Under another root there is no running system to ask."""
+        if self.kind != "live":
+            result = CommandResult(tuple(argv), 127, ran=False,
+                                   note=f"not run: {self.label} is not a running system")
+        else:
+            result = run_argv(argv, timeout=timeout, input_text=input_text)
+        self.command_log.append(result)
+        return result
+
+    def change(self, argv: list[str], *, runtime_only: bool = True,
+               timeout: float = 300.0) -> CommandResult:
+        """Run a command that changes the system.
+
+        `runtime_only` commands (swapoff, sysctl -w, modprobe, ip route) only affect the running
+        kernel: under another root they are skipped, because that system's persisted files
+        already carry the change to its next boot.
+        """
+        if self.kind != "live":
+            note = ("not run: takes effect when that system boots" if runtime_only
+                    else "not run: run it on that system once it has booted")
+            result = CommandResult(tuple(argv), 0 if runtime_only else 127, ran=False, note=note)
+        else:
+            result = run_argv(argv, timeout=timeout)
+        self.command_log.append(result)
+        return result
+
+    # ------------------------------------------------------------------- network, ports
+    def listening_ports(self) -> list[ListeningPort] | None:
+        """Listening TCP sockets, or None when this host has no running system to ask."""
+        return live_listening_ports() if self.kind == "live" else None
+
+    @cached_property
+    def network(self):  # -> NetworkView | None
+        """Links, addresses, routes and rules of the running system (None under --root)."""
+        if self.kind != "live":
+            return None
+        from wizard.host.network import LiveNetwork
+
+        return LiveNetwork(self, self.netns)

@@ -1,0 +1,127 @@
+"""The network as the wizard sees it: links, addresses, routes, rules and route lookups.
+
+Two sources give the same answers: the running kernel over netlink (optionally inside a named
+network namespace) and a simulated host's recorded state. Big routing tables come through the
+streaming reader in `wizard.network.rtnetlink`; pyroute2 serves the small questions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wizard.host.base import Host
+
+
+@dataclass(frozen=True)
+class Address:
+    dev: str
+    family: int  # 4 or 6
+    address: str
+    prefixlen: int
+    scope: str = "global"
+
+    @property
+    def cidr(self) -> str:
+        return f"{self.address}/{self.prefixlen}"
+
+
+@dataclass(frozen=True)
+class Link:
+    index: int
+    name: str
+    kind: str  # physical, wireless, loopback, bridge, veth, vlan, bond, tun, ...
+    mac: str = ""
+    mtu: int = 0
+    state: str = "UNKNOWN"
+    master: str = ""
+    addresses: tuple[Address, ...] = field(default_factory=tuple)
+
+
+class NetworkView:
+    """What every network source answers. Route tables come as iproute2-style dicts."""
+
+    def links(self) -> list[Link]:
+        raise NotImplementedError
+
+    def routes(self, family: int | None = None) -> Any:
+        raise NotImplementedError
+
+    def rules(self) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def route_get(self, dst: str, src: str | None = None) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def addresses(self) -> list[Address]:
+        return [address for link in self.links() for address in link.addresses]
+
+
+def classify_link(host: Host, name: str, info_kind: str | None, flags_loopback: bool) -> str:
+    """A link's kind: what netlink says, else what sysfs shows (wireless, physical)."""
+    if flags_loopback:
+        return "loopback"
+    if info_kind:
+        return info_kind
+    if host.exists(f"/sys/class/net/{name}/wireless") or host.exists(
+            f"/sys/class/net/{name}/phy80211"):
+        return "wireless"
+    if host.exists(f"/sys/class/net/{name}/device"):
+        return "physical"
+    return "virtual"
+
+
+class LiveNetwork(NetworkView):
+    """The running kernel, through netlink, in the host's namespace or a named one."""
+
+    def __init__(self, host: Host, netns: str | None = None) -> None:
+        self.host = host
+        self.netns = netns
+
+    def _ipr(self):
+        from pyroute2 import IPRoute
+
+        return IPRoute(netns=self.netns) if self.netns else IPRoute()
+
+    def links(self) -> list[Link]:
+        with self._ipr() as ipr:
+            raw_links = ipr.get_links()
+            raw_addrs = ipr.get_addr()
+        names = {link["index"]: link.get("ifname") for link in raw_links}
+        by_index: dict[int, list[Address]] = {}
+        for raw in raw_addrs:
+            family = 4 if raw["family"] == 2 else 6
+            by_index.setdefault(raw["index"], []).append(Address(
+                dev=names.get(raw["index"], str(raw["index"])), family=family,
+                address=raw.get("IFA_ADDRESS"), prefixlen=raw["prefixlen"],
+                scope={0: "global", 200: "site", 253: "link", 254: "host"}.get(
+                    raw["scope"], str(raw["scope"]))))
+        links = []
+        for raw in raw_links:
+            info = raw.get("IFLA_LINKINFO")
+            kind = info.get("IFLA_INFO_KIND") if info else None
+            name = raw.get("ifname")
+            master = names.get(raw.get("IFLA_MASTER"), "") if raw.get("IFLA_MASTER") else ""
+            links.append(Link(
+                index=raw["index"], name=name,
+                kind=classify_link(self.host, name, kind, bool(raw["flags"] & 0x8)),
+                mac=raw.get("IFLA_ADDRESS") or "", mtu=raw.get("IFLA_MTU") or 0,
+                state=raw.get("IFLA_OPERSTATE") or "UNKNOWN", master=master,
+                addresses=tuple(by_index.get(raw["index"], ()))))
+        return links
+
+    def routes(self, family: int | None = None):
+        from wizard.network.rtnetlink import dump_routes
+
+        return dump_routes(netns=self.netns, family=family)
+
+    def rules(self) -> list[dict[str, Any]]:
+        from wizard.network.rtnetlink import dump_rules
+
+        return dump_rules(netns=self.netns)
+
+    def route_get(self, dst: str, src: str | None = None) -> dict[str, Any]:
+        from wizard.network.rtnetlink import kernel_route_get
+
+        return kernel_route_get(dst, src=src, netns=self.netns)

@@ -1,0 +1,238 @@
+"""Simulated hosts for workshops and tests: a root tree plus recorded machine state.
+
+A demo is `assets/demos/NAME/` with `root/` (the files: /etc, /proc, /sys, /boot, ...) and
+`host.yaml` (architecture, listening sockets, services, packages, recorded command output,
+links, addresses, routes and rules). The wizard works on a scratch copy under the user's cache
+directory, so a student can apply every fix, watch checks turn green, and reset to start again.
+Changes to the running kernel (swapoff, sysctl -w, modprobe, systemctl, routes) are emulated
+by editing the scratch copy's /proc files and state.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from wizard.host.base import Host
+from wizard.host.commands import CommandResult
+from wizard.host.ports import ListeningPort
+from wizard.resources import asset, demo_names
+
+STATE_FILE = "state.yaml"
+
+# Which executables a package puts on PATH, so an emulated install makes FileExisting pass.
+PACKAGE_BINARIES = {
+    "conntrack": ["conntrack"], "iptables": ["iptables", "ip6tables"], "iproute2": ["ip", "tc"],
+    "mount": ["mount", "losetup"], "util-linux": ["nsenter", "losetup", "mount"],
+    "ebtables": ["ebtables"], "socat": ["socat"], "ethtool": ["ethtool"],
+    "cri-tools": ["crictl"], "containerd": ["containerd", "ctr"],
+    "kubeadm": ["kubeadm"], "kubelet": ["kubelet"], "kubectl": ["kubectl"],
+    "coreutils": ["cp", "touch"],
+}
+
+
+class UnknownDemoError(ValueError):
+    """A --demo name that is not shipped."""
+
+
+def cache_home() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+
+
+class SimulatedHost(Host):
+    kind = "demo"
+
+    def __init__(self, name: str, *, scratch: Path | None = None, reset: bool = False) -> None:
+        source = asset("demos", name)
+        if not (source / "host.yaml").is_file():
+            raise UnknownDemoError(
+                f"unknown demo {name!r}; choose one of: {', '.join(demo_names())}")
+        self.name = name
+        self.scratch = scratch or cache_home() / "kubeadm-wizard" / "demos" / name
+        if reset or not (self.scratch / STATE_FILE).is_file():
+            self._lay_out(source)
+        super().__init__(self.scratch / "root")
+        self.kind = "demo"
+        self.state: dict[str, Any] = yaml.safe_load(
+            (self.scratch / STATE_FILE).read_text(encoding="utf-8")) or {}
+
+    def _lay_out(self, source: Path) -> None:
+        """A fresh scratch copy of the demo; nothing under assets/ is ever modified."""
+        if self.scratch.exists():
+            shutil.rmtree(self.scratch)
+        self.scratch.mkdir(parents=True)
+        shutil.copytree(source / "root", self.scratch / "root", symlinks=True)
+        shutil.copy2(source / "host.yaml", self.scratch / STATE_FILE)
+
+    def save_state(self) -> None:
+        path = self.scratch / STATE_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(yaml.safe_dump(self.state, sort_keys=False), encoding="utf-8")
+        os.replace(tmp, path)
+
+    # --------------------------------------------------------------------- description
+    @property
+    def label(self) -> str:
+        return f"demo {self.name}"
+
+    @property
+    def changes_running_kernel(self) -> bool:
+        return True
+
+    def _kernel_architecture(self) -> str:
+        return self.state.get("machine", "x86_64")
+
+    def _is_root(self) -> bool:
+        return bool(self.state.get("is_root", True))
+
+    def listening_ports(self) -> list[ListeningPort] | None:
+        return [ListeningPort(int(p["port"]), p.get("address", "0.0.0.0"), p.get("pid"),
+                              p.get("process", "")) for p in self.state.get("listening", [])]
+
+    @cached_property
+    def network(self):
+        from wizard.host.simulated_network import SimulatedNetwork
+
+        return SimulatedNetwork(self)
+
+    # ------------------------------------------------------------------------ commands
+    def run(self, argv: list[str], *, timeout: float = 30.0,
+            input_text: str | None = None) -> CommandResult:
+        result = self._answer(list(argv))
+        self.command_log.append(result)
+        return result
+
+    def _answer(self, argv: list[str]) -> CommandResult:
+        for recorded in self.state.get("commands", []):
+            if recorded["argv"] == argv:
+                return CommandResult(tuple(argv), recorded.get("rc", 0),
+                                     recorded.get("stdout", ""), recorded.get("stderr", ""))
+        if argv[0] == "systemctl":
+            return self._systemctl(argv)
+        if self.which(argv[0]) is None:
+            return CommandResult(tuple(argv), 127, stderr=f"{argv[0]}: command not found")
+        return CommandResult(tuple(argv), 0, note="simulated: no recorded output")
+
+    def change(self, argv: list[str], *, runtime_only: bool = True,
+               timeout: float = 300.0) -> CommandResult:
+        handler = getattr(self, "_emulate_" + argv[0].replace("-", "_"), None)
+        if handler is None:
+            result = CommandResult(tuple(argv), 0, note="simulated: no effect on the demo host")
+        else:
+            result = handler(argv)
+            self.save_state()
+        self.command_log.append(result)
+        return result
+
+    # ---------------------------------------------------------------------- emulations
+    def _ok(self, argv: list[str], stdout: str = "") -> CommandResult:
+        return CommandResult(tuple(argv), 0, stdout, note="emulated on the demo host")
+
+    def _fail(self, argv: list[str], message: str, code: int = 1) -> CommandResult:
+        return CommandResult(tuple(argv), code, stderr=message, note="emulated on the demo host")
+
+    def _set_proc(self, path: str, text: str) -> None:
+        real = self.path(path)
+        real.parent.mkdir(parents=True, exist_ok=True)
+        real.write_text(text, encoding="utf-8")
+
+    def _emulate_swapoff(self, argv: list[str]) -> CommandResult:
+        lines = (self.read_optional("/proc/swaps") or "").splitlines()
+        header, entries = lines[:1], lines[1:]
+        entries = [] if "-a" in argv else [e for e in entries if e.split()[0] not in argv[1:]]
+        self._set_proc("/proc/swaps", "\n".join(header + entries) + "\n")
+        return self._ok(argv)
+
+    def _emulate_dphys_swapfile(self, argv: list[str]) -> CommandResult:
+        if argv[1:] == ["swapoff"]:
+            return self._emulate_swapoff(["swapoff", "/var/swap"])
+        return self._ok(argv)
+
+    def _emulate_sysctl(self, argv: list[str]) -> CommandResult:
+        for assignment in (a for a in argv[1:] if "=" in a):
+            key, _, value = assignment.partition("=")
+            path = "/proc/sys/" + key.strip().replace(".", "/")
+            if not self.exists(path):
+                return self._fail(argv, f"sysctl: cannot stat {path}: No such file or directory",
+                                  255)
+            self._set_proc(path, value.strip() + "\n")
+        return self._ok(argv)
+
+    def _emulate_modprobe(self, argv: list[str]) -> CommandResult:
+        modules = self.read_optional("/proc/modules") or ""
+        for module in (a for a in argv[1:] if not a.startswith("-")):
+            if "-r" in argv:
+                modules = "".join(line + "\n" for line in modules.splitlines()
+                                  if line.split()[0] != module)
+                continue
+            if not any(line.split()[0] == module for line in modules.splitlines()):
+                modules += f"{module} 32768 0 - Live 0x0000000000000000\n"
+            if module == "br_netfilter":
+                for name in ("bridge-nf-call-iptables", "bridge-nf-call-ip6tables"):
+                    if not self.exists(f"/proc/sys/net/bridge/{name}"):
+                        self._set_proc(f"/proc/sys/net/bridge/{name}", "1\n")
+        self._set_proc("/proc/modules", modules)
+        return self._ok(argv)
+
+    def _emulate_systemctl(self, argv: list[str]) -> CommandResult:
+        return self._systemctl(argv)
+
+    def _systemctl(self, argv: list[str]) -> CommandResult:
+        args = [a for a in argv[1:] if not a.startswith("-")]
+        now = "--now" in argv
+        if not args:
+            return self._fail(argv, "systemctl: missing verb")
+        verb, units = args[0], [u.removesuffix(".service") for u in args[1:]]
+        services = self.state.setdefault("services", {})
+        if verb in ("is-active", "is-enabled"):
+            unit = services.get(units[0]) if units else None
+            if unit is None:
+                return CommandResult(tuple(argv), 4 if verb == "is-active" else 1,
+                                     "inactive\n" if verb == "is-active" else "",
+                                     f"Unit {units[0]}.service could not be found.\n")
+            on = unit.get("active" if verb == "is-active" else "enabled", False)
+            word = ("active" if on else "inactive") if verb == "is-active" else (
+                "enabled" if on else "disabled")
+            return CommandResult(tuple(argv), 0 if on else 3, word + "\n")
+        for unit in units:
+            entry = services.setdefault(unit, {"enabled": False, "active": False})
+            if verb in ("enable", "disable"):
+                entry["enabled"] = verb == "enable"
+                if now:
+                    entry["active"] = verb == "enable"
+            elif verb in ("start", "restart", "stop"):
+                entry["active"] = verb != "stop"
+            elif verb == "mask":
+                entry.update(enabled=False, masked=True)
+        return self._ok(argv)
+
+    def _emulate_hostnamectl(self, argv: list[str]) -> CommandResult:
+        name = argv[-1]
+        self.path("/etc/hostname").write_text(name + "\n", encoding="utf-8")
+        self._set_proc("/proc/sys/kernel/hostname", name + "\n")
+        return self._ok(argv)
+
+    def _emulate_apt_get(self, argv: list[str]) -> CommandResult:
+        if "install" not in argv:
+            return self._ok(argv)
+        packages = [a.split("=")[0] for a in argv[argv.index("install") + 1:]
+                    if not a.startswith("-")]
+        installed = self.state.setdefault("packages", [])
+        for package in packages:
+            for binary in PACKAGE_BINARIES.get(package, [package]):
+                stub = self.path(f"/usr/bin/{binary}")
+                stub.parent.mkdir(parents=True, exist_ok=True)
+                if not stub.exists():
+                    stub.write_text("#!/bin/sh\n# installed on the demo host\n")
+                    stub.chmod(0o755)
+            if package not in installed:
+                installed.append(package)
+        return self._ok(argv, f"emulated: installed {shlex.join(packages)}\n")
+
+    _emulate_dnf = _emulate_apt_get

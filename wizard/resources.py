@@ -1,0 +1,34 @@
+"""Finding the shipped assets (TCSS, lessons, simulated hosts) from a checkout or a wheel.
+
+In the repository assets/ sits at the top level, as the project asked; the wheel carries the
+same tree inside the package as wizard/assets/ so nothing generic lands in site-packages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGED = Path(__file__).resolve().parent / "assets"
+_CHECKOUT = Path(__file__).resolve().parent.parent / "assets"
+
+
+def assets_dir() -> Path:
+    return _PACKAGED if _PACKAGED.is_dir() else _CHECKOUT
+
+
+def asset(*parts: str) -> Path:
+    return assets_dir().joinpath(*parts)
+
+
+def demo_names() -> list[str]:
+    demos = asset("demos")
+    return sorted(p.name for p in demos.iterdir() if (p / "host.yaml").is_file())
+
+
+def lesson(screen: str) -> str:
+    """The Markdown lesson for a screen (what F1 shows)."""
+    path = asset("help", f"{screen}.md")
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return f"# {screen}\n\nNo lesson has been written for this screen yet."

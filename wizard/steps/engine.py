@@ -1,0 +1,119 @@
+"""Applying a plan: preview first, then each step in order, journaled, skipping what holds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from wizard.steps.journal import Journal
+from wizard.steps.step import FileWrite, RunCommand, Step
+
+if TYPE_CHECKING:
+    from wizard.host.base import Host
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    """A step as the dry run shows it: will it change anything, and which diffs."""
+
+    step: Step
+    already_done: bool
+    diffs: tuple[str, ...]
+
+
+@dataclass
+class StepOutcome:
+    step_id: str
+    title: str
+    status: str  # "applied", "unchanged", "deferred", "failed", "dry-run"
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+def preview(host: Host, steps: Sequence[Step]) -> list[PlanEntry]:
+    """The dry run: nothing is written, every diff is computed against the host as it is."""
+    return [PlanEntry(step, step.is_done(host), tuple(step.diffs(host))) for step in steps]
+
+
+def apply_steps(host: Host, steps: Sequence[Step], *, dry_run: bool = False,
+                progress: Progress | None = None) -> list[StepOutcome]:
+    """Apply steps in order; stop at the first failure so later steps don't build on it."""
+    journal = Journal(host)
+    outcomes: list[StepOutcome] = []
+    for index, step in enumerate(steps):
+        if progress:
+            progress(index, len(steps), step.title)
+        outcome = _apply_one(host, journal, step, dry_run=dry_run)
+        outcomes.append(outcome)
+        if outcome.failed:
+            break
+    if progress:
+        progress(len(steps), len(steps), "done")
+    return outcomes
+
+
+def _apply_one(host: Host, journal: Journal, step: Step, *, dry_run: bool) -> StepOutcome:
+    outcome = StepOutcome(step.id, step.title, "applied")
+    if step.is_done(host):
+        outcome.status = "unchanged"
+        outcome.messages.append("already in place; nothing to do")
+        return outcome
+    if dry_run:
+        outcome.status = "dry-run"
+        outcome.messages.extend(step.shell_commands)
+        return outcome
+    journal.record("step-begin", step=step.id, title=step.title)
+    deferred = False
+    for action in step.actions:
+        if isinstance(action, FileWrite):
+            if not action.holds(host):
+                _write_file(host, journal, action)
+                outcome.messages.append(f"wrote {action.path}")
+            continue
+        result = _run(host, journal, action)
+        if not result.ran:
+            deferred = True
+            outcome.messages.append(f"{action.shell_text}: {result.note}")
+        elif not result.ok:
+            outcome.status = "failed"
+            detail = (result.stderr or result.stdout).strip().splitlines()
+            outcome.messages.append(
+                f"{action.shell_text} failed (exit {result.returncode})"
+                + (f": {detail[-1]}" if detail else ""))
+            journal.record("step-failed", step=step.id)
+            return outcome
+        else:
+            outcome.messages.append(f"ran {action.shell_text}")
+    journal.record("step-done", step=step.id)
+    if deferred:
+        outcome.status = "deferred"
+    if step.reboot_required:
+        outcome.messages.append("takes full effect after a reboot")
+    return outcome
+
+
+def _write_file(host: Host, journal: Journal, action: FileWrite) -> None:
+    """Back up, journal, then replace: a kill at any point leaves old-or-new and a record."""
+    old = host.read_bytes_optional(action.path)
+    backup = None
+    if old is not None:
+        backup = journal.new_backup_path(action.path)
+        host.write_file(backup, old, mode=0o600)
+    journal.record("file-begin", path=action.path, backup=backup, existed=old is not None,
+                   mode=host.file_mode(action.path))
+    host.write_file(action.path, action.content.encode("utf-8"), mode=action.mode)
+    journal.record("file-done", path=action.path)
+
+
+def _run(host: Host, journal: Journal, action: RunCommand):
+    result = host.change(list(action.argv), runtime_only=action.runtime_only)
+    journal.record("command", argv=list(action.argv),
+                   undo_argv=list(action.undo_argv) if action.undo_argv else None,
+                   runtime_only=action.runtime_only, ran=result.ran, rc=result.returncode)
+    return result
