@@ -49,6 +49,10 @@ class WizardChoices:
     cri_socket: str = ""
     cgroup_driver: str = "systemd"
     dual_stack: bool = False
+    # None: leave the kubelet's default (refuse swap / refuse cgroup v1 from 1.35); False is
+    # the operator's explicit choice to tolerate it, written into KubeletConfiguration.
+    fail_swap_on: bool | None = None
+    fail_cgroup_v1: bool | None = None
     upload_certs: bool = False
     join_endpoint: str = ""
     routes: list[RouteChoice] = field(default_factory=list)

@@ -99,3 +99,21 @@ def test_os_release_quoting_and_elf_detection():
     assert elf_architecture(elf_header(62)) == "x86_64"
     assert elf_architecture(elf_header(40)) == "armv7l"
     assert elf_architecture(b"#!/bin/sh\n" + bytes(60)) == ""
+
+
+def test_absolute_symlinks_stay_inside_another_root(root):
+    (root / "run/systemd/resolve").mkdir(parents=True)
+    (root / "run/systemd/resolve/stub-resolv.conf").write_text("nameserver 127.0.0.53\n")
+    (root / "etc/resolv.conf").symlink_to("/run/systemd/resolve/stub-resolv.conf")
+    (root / "etc/alt").symlink_to("../../../../run/systemd")
+    host = Host(root)
+    assert host.read_text("/etc/resolv.conf") == "nameserver 127.0.0.53\n"
+    assert host.path("/etc/alt/resolve") == root / "run/systemd/resolve"
+
+
+def test_identity_is_read_again_after_a_change(root):
+    host = Host(root)
+    assert host.identity.hostname == "pi-node-1"
+    (root / "etc/hostname").write_text("pi-node-2\n")
+    host.forget_cached_facts()
+    assert host.identity.hostname == "pi-node-2"

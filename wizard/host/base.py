@@ -64,6 +64,10 @@ class Host:
     def _is_root(self) -> bool:
         return os.geteuid() == 0
 
+    def forget_cached_facts(self) -> None:
+        """After a change (a new hostname, say) the next question must read the host again."""
+        self.__dict__.pop("identity", None)
+
     @property
     def read_only(self) -> bool:
         """Without root the wizard can look but must not try to change anything."""
@@ -71,11 +75,41 @@ class Host:
 
     # ---------------------------------------------------------------------------- files
     def path(self, path: str) -> Path:
-        """The real location of a host path, refusing anything that escapes the root."""
+        """The real location of a host path, refusing anything that escapes the root.
+
+        Under another root, symlinks are followed inside that root: an image's
+        /etc/resolv.conf -> /run/systemd/resolve/stub-resolv.conf names the image's file, not
+        this machine's.
+        """
         pure = PurePosixPath("/", path)
         if ".." in pure.parts:
             raise HostPathError(f"{path!r} leaves the host root")
-        return self.root.joinpath(*pure.parts[1:])
+        if self.root == Path("/"):
+            return Path(pure)
+        return self._resolve_in_root(pure.parts[1:])
+
+    def _resolve_in_root(self, parts: tuple[str, ...], depth: int = 0) -> Path:
+        current = self.root
+        for index, part in enumerate(parts):
+            candidate = current / part
+            if depth < 40 and candidate.is_symlink():
+                target = PurePosixPath(os.readlink(candidate))
+                base = PurePosixPath("/") if target.is_absolute() else PurePosixPath(
+                    "/", *current.relative_to(self.root).parts)
+                joined = os.path.normpath(base / target)  # folds "..", never above "/"
+                rest = PurePosixPath(joined).parts[1:] + parts[index + 1:]
+                return self._resolve_in_root(rest, depth + 1)
+            current = candidate
+        return current
+
+    def link_target(self, path: str) -> str | None:
+        """Where a symlink points (as written in the link), or None for anything else.
+
+        `systemctl mask` is a link to /dev/null: the link itself is the fact, not its target.
+        """
+        parent, _, name = PurePosixPath("/", path).as_posix().rpartition("/")
+        link = self.path(parent or "/") / name
+        return os.readlink(link) if link.is_symlink() else None
 
     def read_text(self, path: str) -> str:
         return self.path(path).read_text(encoding="utf-8", errors="replace")

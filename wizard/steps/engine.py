@@ -53,6 +53,8 @@ def apply_steps(host: Host, steps: Sequence[Step], *, dry_run: bool = False,
         outcomes.append(outcome)
         if outcome.failed:
             break
+    if not dry_run:
+        host.forget_cached_facts()
     if progress:
         progress(len(steps), len(steps), "done")
     return outcomes
