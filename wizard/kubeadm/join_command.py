@@ -1,0 +1,309 @@
+"""Finding, checking and rebuilding ``kubeadm join`` commands.
+
+Users reach the join screen with a command copied from the ``kubeadm init`` banner, from
+``kubeadm token create --print-join-command`` or from a chat message. kubeadm prints it over
+several lines (``\\`` + newline + tab), terminals turn the tab into spaces, and the copy often
+drags a shell prompt or ``sudo`` along. This module reads all of those, and gives the join form
+one validator per field so a typo is named before kubeadm fails with a less helpful message.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+
+from wizard.kubeadm.phases import clean_line
+from wizard.kubeadm.secrets import mask_certificate_key, mask_token
+
+#: What ``kubeadm init --skip-token-print`` (and ``--skip-certificate-key-print``) prints.
+WITHHELD = "<value withheld>"
+
+TOKEN_RE = re.compile(r"[a-z0-9]{6}\.[a-z0-9]{16}")
+CA_CERT_HASH_RE = re.compile(r"sha256:[0-9a-fA-F]{64}")
+CERTIFICATE_KEY_RE = re.compile(r"[0-9a-fA-F]{64}")
+
+_FRESH_TOKEN = (
+    "run `kubeadm token create --print-join-command` on the control plane for a fresh one"
+)
+_JOIN_RE = re.compile(r"\bkubeadm\s+join\b")
+_CONTINUATION_RE = re.compile(r"\\\n")
+_WITHHELD_SENTINEL = "\x00withheld\x00"
+# A token as printed, or as ``mask_secrets`` left it: the command is still worth showing.
+_TOKEN_OR_MASKED_RE = re.compile(r"[a-z0-9]{6}\.(?:[a-z0-9]{16}|\*{16})")
+_HOSTNAME_RE = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?"
+)
+_BRACKETED_RE = re.compile(r"\[([^\]]*)\](?::(.*))?")
+# kubeadm join flags that take a value, so the value is not mistaken for the endpoint.
+_VALUE_FLAGS = frozenset(
+    {
+        "--token",
+        "--discovery-token",
+        "--tls-bootstrap-token",
+        "--discovery-token-ca-cert-hash",
+        "--certificate-key",
+        "--config",
+        "--cri-socket",
+        "--node-name",
+        "--apiserver-advertise-address",
+        "--apiserver-bind-port",
+        "--discovery-file",
+        "--ignore-preflight-errors",
+        "--patches",
+        "--skip-phases",
+        "--rootfs",
+        "-v",
+        "--v",
+    }
+)
+_CONTROL_PLANE_FLAGS = frozenset({"--control-plane", "--experimental-control-plane"})
+# Shell syntax ends the command; "kubeadm" starts the next one on the same line.
+_STOP_TOKENS = frozenset({"&&", "||", ";", "|", "kubeadm"})
+
+
+@dataclass
+class JoinCommand:
+    """The parts of a ``kubeadm join`` command that the wizard shows, checks and re-runs."""
+
+    control_plane: bool
+    endpoint: str
+    token: str
+    ca_cert_hashes: list[str] = field(default_factory=list)
+    certificate_key: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the command as plain data, for JSON output and the journal."""
+        return {
+            "control_plane": self.control_plane,
+            "endpoint": self.endpoint,
+            "token": self.token,
+            "ca_cert_hashes": list(self.ca_cert_hashes),
+            "certificate_key": self.certificate_key,
+        }
+
+    def argv(self) -> list[str]:
+        """Return the command as an argument list, ready for ``subprocess`` (no shell)."""
+        args = ["kubeadm", "join", self.endpoint, "--token", self.token]
+        for ca_hash in self.ca_cert_hashes:
+            args += ["--discovery-token-ca-cert-hash", ca_hash]
+        if self.control_plane:
+            args.append("--control-plane")
+        if self.certificate_key is not None:
+            args += ["--certificate-key", self.certificate_key]
+        return args
+
+    def masked(self) -> JoinCommand:
+        """Return a copy whose token secret and certificate key are masked, for logs."""
+        key = self.certificate_key
+        return JoinCommand(
+            control_plane=self.control_plane,
+            endpoint=self.endpoint,
+            token=mask_token(self.token),
+            ca_cert_hashes=list(self.ca_cert_hashes),
+            certificate_key=None if key is None else mask_certificate_key(key),
+        )
+
+
+def find_join_commands(text: str) -> list[JoinCommand]:
+    """Return every distinct ``kubeadm join`` command in ``text``, in order of appearance.
+
+    Continuation lines are joined first; shell prompts, ``sudo``, quotes and trailing
+    shell syntax around the command are ignored. Commands without a usable endpoint and token
+    (documentation placeholders such as ``<token>``) are skipped.
+    """
+    found: list[JoinCommand] = []
+    for line in _logical_lines(text):
+        for match in _JOIN_RE.finditer(line):
+            command = _parse_args(_split_args(line[match.end() :]))
+            if command is not None and command not in found:
+                found.append(command)
+    return found
+
+
+def parse_pasted_join(text: str, control_plane: bool | None = None) -> JoinCommand | str:
+    """Read the join command a user pasted; return it, or a sentence saying what is wrong.
+
+    ``control_plane`` picks the worker (False) or control-plane (True) command when the user
+    pasted the whole ``kubeadm init`` banner, which holds both.
+    """
+    commands = find_join_commands(text)
+    if control_plane is not None:
+        commands = [c for c in commands if c.control_plane == control_plane]
+    if not commands:
+        kind = {None: "", True: "control-plane ", False: "worker "}[control_plane]
+        return f"No {kind}`kubeadm join` command with an endpoint and a token is in the text."
+    if len(commands) > 1:
+        return (
+            f"The text holds {len(commands)} different join commands; "
+            "paste only the one meant for this node."
+        )
+    command = commands[0]
+    problem = _first_problem(command)
+    return command if problem is None else problem
+
+
+def validate_token(value: str) -> str | None:
+    """Check a bootstrap token (``abcdef.0123456789abcdef``); None if it is well formed."""
+    value = value.strip()
+    if not value:
+        return "Enter the bootstrap token from the join command, e.g. abcdef.0123456789abcdef."
+    if value == WITHHELD:
+        return f"kubeadm withheld the token when it printed this command; {_FRESH_TOKEN}."
+    if "*" in value:
+        return f"This token was masked when it was saved; {_FRESH_TOKEN}."
+    if TOKEN_RE.fullmatch(value):
+        return None
+    if TOKEN_RE.fullmatch(value.lower()):
+        return "Bootstrap tokens are lower case; type the token exactly as kubeadm printed it."
+    return (
+        "A bootstrap token is 6 lower-case letters or digits, a dot, then 16 more "
+        "(e.g. abcdef.0123456789abcdef)."
+    )
+
+
+def validate_ca_cert_hash(value: str) -> str | None:
+    """Check a ``--discovery-token-ca-cert-hash`` value; None if it is well formed."""
+    value = value.strip()
+    if CA_CERT_HASH_RE.fullmatch(value):
+        return None
+    if not value:
+        return "Enter the CA certificate hash: 'sha256:' followed by 64 hex digits."
+    prefix, colon, digest = value.partition(":")
+    if prefix != "sha256" or not colon:
+        return "The CA certificate hash must start with 'sha256:', the only type kubeadm accepts."
+    if not re.fullmatch(r"[0-9a-fA-F]*", digest):
+        return "After 'sha256:' the CA certificate hash may hold only hex digits (0-9, a-f)."
+    return f"After 'sha256:' the CA certificate hash needs 64 hex digits, not {len(digest)}."
+
+
+def validate_certificate_key(value: str) -> str | None:
+    """Check a ``--certificate-key`` value (64 hex digits); None if it is well formed."""
+    value = value.strip()
+    upload_again = "run `kubeadm init phase upload-certs --upload-certs` on a control-plane node"
+    if not value:
+        return "Enter the certificate key: the 64 hex digits after --certificate-key."
+    if value == WITHHELD:
+        return f"kubeadm withheld the certificate key when it printed this command; {upload_again}."
+    if "*" in value:
+        return f"This certificate key was masked when it was saved; {upload_again}."
+    if not re.fullmatch(r"[0-9a-fA-F]*", value):
+        return "The certificate key may hold only hex digits (0-9, a-f)."
+    if not CERTIFICATE_KEY_RE.fullmatch(value):
+        return f"The certificate key needs 64 hex digits, not {len(value)}."
+    return None
+
+
+def validate_endpoint(value: str) -> str | None:
+    """Check an API server endpoint (``host:port``, IPv6 as ``[addr]:port``); None if valid."""
+    value = value.strip()
+    if not value:
+        return "Enter the API server endpoint as host:port, e.g. 192.168.1.10:6443."
+    if "://" in value:
+        return "Leave out the scheme: the endpoint is host:port, e.g. 192.168.1.10:6443, not a URL."
+    host, port, problem = _split_endpoint(value)
+    if problem:
+        return problem
+    if port is None:
+        return f"Add the API server port after a colon, e.g. {value}:6443."
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        return f"The port must be a number from 1 to 65535, not {port!r}."
+    return _host_problem(host)
+
+
+def _split_endpoint(value: str) -> tuple[str, str | None, str | None]:
+    """Split ``host:port`` / ``[v6]:port`` into (host, port or None, problem or None)."""
+    if value.startswith("["):
+        match = _BRACKETED_RE.fullmatch(value)
+        if not match:
+            return "", None, "Close the IPv6 address with ']' before the port: [fd00::10]:6443."
+        host, port = match.groups()
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return host, port, f"{host!r} in brackets is not a valid IPv6 address."
+        return f"[{host}]", port, None
+    if value.count(":") > 1:
+        return value, None, "Put an IPv6 address in brackets before the port, e.g. [fd00::10]:6443."
+    host, colon, port = value.partition(":")
+    return host, port if colon else None, None
+
+
+def _host_problem(host: str) -> str | None:
+    """Say what is wrong with the host part of an endpoint, if anything."""
+    if host.startswith("["):
+        return None
+    if re.fullmatch(r"[0-9.]+", host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return f"{host!r} is not a valid IPv4 address."
+        return None
+    if _HOSTNAME_RE.fullmatch(host):
+        return None
+    return f"{host!r} is neither an IP address nor a valid host name."
+
+
+def _first_problem(command: JoinCommand) -> str | None:
+    """Return the first thing wrong with a parsed command, checking fields in form order."""
+    if not command.ca_cert_hashes:
+        return (
+            "The command has no --discovery-token-ca-cert-hash, so this node could not check "
+            "it joins the right cluster; copy the whole command."
+        )
+    checks = [validate_endpoint(command.endpoint), validate_token(command.token)]
+    checks += [validate_ca_cert_hash(h) for h in command.ca_cert_hashes]
+    if command.certificate_key is not None:
+        checks.append(validate_certificate_key(command.certificate_key))
+    return next((problem for problem in checks if problem), None)
+
+
+def _logical_lines(text: str) -> list[str]:
+    """Clean each line and join backslash-continued lines into one."""
+    cleaned = "\n".join(clean_line(line) for line in text.splitlines())
+    return _CONTINUATION_RE.sub(" ", cleaned).split("\n")
+
+
+def _split_args(rest: str) -> list[str]:
+    """Split what follows ``kubeadm join`` into words, keeping ``<value withheld>`` whole.
+
+    Quotes, Markdown backticks and a dangling continuation backslash (on the last line of a
+    paste) are not part of any value.
+    """
+    words = (w.strip("`'\"\\") for w in rest.replace(WITHHELD, _WITHHELD_SENTINEL).split())
+    return [w.replace(_WITHHELD_SENTINEL, WITHHELD) for w in words if w]
+
+
+def _parse_args(args: list[str]) -> JoinCommand | None:
+    """Build a JoinCommand from the words after ``kubeadm join``; None if it is not usable."""
+    endpoint = token = key = None
+    hashes: list[str] = []
+    control_plane = False
+    position = 0
+    while position < len(args):
+        word = args[position]
+        position += 1
+        if word in _STOP_TOKENS or word.startswith((">", "2>")):
+            break
+        name, equals, value = word.partition("=")
+        if not name.startswith("-"):
+            if endpoint is None and validate_endpoint(word) is None:
+                endpoint = word
+            continue
+        if name in _VALUE_FLAGS and not equals:
+            value = args[position] if position < len(args) else ""
+            position += 1
+        if name == "--token" or (name == "--discovery-token" and token is None):
+            token = value
+        elif name == "--discovery-token-ca-cert-hash":
+            hashes.append(value)
+        elif name == "--certificate-key":
+            key = value
+        elif name in _CONTROL_PLANE_FLAGS:
+            control_plane = True
+    if endpoint is None or token is None:
+        return None
+    if token != WITHHELD and not _TOKEN_OR_MASKED_RE.fullmatch(token):
+        return None
+    return JoinCommand(control_plane, endpoint, token, hashes, key)
