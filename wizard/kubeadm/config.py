@@ -28,6 +28,11 @@ from wizard.kube.versions import (
     config_api_version,
     config_api_versions_accepted,
 )
+from wizard.kubeadm.join_command import (
+    validate_ca_cert_hash,
+    validate_certificate_key,
+    validate_token,
+)
 
 KUBELET_CONFIG_API = "kubelet.config.k8s.io/v1beta1"
 DEFAULT_CRI_SOCKET = "unix:///var/run/containerd/containerd.sock"
@@ -36,12 +41,6 @@ HIDDEN = "<hidden>"
 
 Document = dict[str, Any]
 
-# BootstrapTokenPattern in staging/src/k8s.io/cluster-bootstrap/token/api/types.go (reference §5.5).
-_TOKEN_RE = re.compile(r"[a-z0-9]{6}\.[a-z0-9]{16}")
-# The only pin type kubeadm accepts: sha256 of the CA's SubjectPublicKeyInfo, 32 bytes hex-encoded.
-_CA_HASH_RE = re.compile(r"sha256:[0-9a-fA-F]{64}")
-# CertificateKeySize = 32 bytes, hex-encoded.
-_CERT_KEY_RE = re.compile(r"[0-9a-fA-F]{64}")
 # A Go time.Duration as metav1.Duration parses it, e.g. "4m0s" or "90s".
 _DURATION_RE = re.compile(r"(?:\d+(?:\.\d+)?(?:h|m|s|ms|us|ns))+")
 _DNS_LABEL = r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?"
@@ -189,8 +188,8 @@ def _init_problems(p: KubeadmConfigParams, api: str) -> list[str]:
             f"failCgroupV1 does not exist in kubelet 1.{p.kubeadm_minor}; the kubelet gained "
             "it in 1.31"
         )
-    if p.token is not None and not _TOKEN_RE.fullmatch(p.token):
-        problems.append(_token_reason(p.token))
+    if p.token is not None and (problem := validate_token(p.token)):
+        problems.append(problem)
     if p.upload_certs and not p.control_plane_endpoint:
         problems.append(
             "uploading certificates only helps later control-plane joins, and kubeadm refuses "
@@ -201,8 +200,8 @@ def _init_problems(p: KubeadmConfigParams, api: str) -> list[str]:
             problems.append(
                 "a certificate key is only read by the upload-certs phase; turn on upload_certs"
             )
-        elif not _CERT_KEY_RE.fullmatch(p.certificate_key):
-            problems.append(_cert_key_reason())
+        elif problem := validate_certificate_key(p.certificate_key):
+            problems.append(problem)
     if p.join_endpoint is not None or p.ca_cert_hashes or p.control_plane_join:
         problems.append(
             "join endpoint, CA cert hashes and control-plane join belong to a join, not to init"
@@ -292,21 +291,21 @@ def _join_problems(p: KubeadmConfigParams, api: str) -> list[str]:
         problems += _endpoint_problems("join endpoint", p.join_endpoint, need_port=True)
     if p.token is None:
         problems.append("a join needs the bootstrap token printed by kubeadm init")
-    elif not _TOKEN_RE.fullmatch(p.token):
-        problems.append(_token_reason(p.token))
+    elif problem := validate_token(p.token):
+        problems.append(problem)
     if not p.ca_cert_hashes:
         problems.append(
             "a join needs at least one --discovery-token-ca-cert-hash; without it kubeadm refuses "
             "unless CA verification is switched off, which the wizard never does"
         )
     for pin in p.ca_cert_hashes:
-        if not _CA_HASH_RE.fullmatch(pin):
-            problems.append(f"CA cert hash {pin!r} must be 'sha256:' followed by 64 hex digits")
+        if problem := validate_ca_cert_hash(pin):
+            problems.append(problem)
     if p.certificate_key is not None:
         if not p.control_plane_join:
             problems.append("a certificate key is only used when joining as a control-plane node")
-        elif not _CERT_KEY_RE.fullmatch(p.certificate_key):
-            problems.append(_cert_key_reason())
+        elif problem := validate_certificate_key(p.certificate_key):
+            problems.append(problem)
     if p.upload_certs:
         problems.append("uploading certificates is part of kubeadm init, not join")
     if p.control_plane_timeout is not None:
@@ -333,18 +332,6 @@ def _join_problems(p: KubeadmConfigParams, api: str) -> list[str]:
             "ConfigMap; choose it at kubeadm init"
         )
     return problems
-
-
-def _token_reason(token: str) -> str:
-    shown = token if len(token) <= 6 else token[:6] + "…"
-    return (
-        f"bootstrap token {shown!r} must look like abcdef.0123456789abcdef: six lowercase letters "
-        "or digits, a dot, then sixteen"
-    )
-
-
-def _cert_key_reason() -> str:
-    return "certificate key must be 64 hex digits (the 32-byte key kubeadm init printed)"
 
 
 def _is_ip(value: str) -> bool:
