@@ -1,0 +1,119 @@
+"""The CLI frame: version, usage errors, and plan/apply/undo on demo hosts and fixture roots."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import sysconfig
+
+import pytest
+
+from wizard import __version__
+from wizard.cli import main
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "wizard", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_version_and_help():
+    done = run_cli("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"kubeadm-wizard {__version__}"
+    helped = run_cli("--help")
+    assert helped.returncode == 0
+    for command in ("check", "plan", "apply", "undo"):
+        assert command in helped.stdout
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--no-such-flag"], "unrecognized arguments"),
+    (["check", "--role", "boss"], "invalid choice"),
+    (["check", "--demo", "nope"], "unknown demo 'nope'"),
+    (["check", "--root", "/does/not/exist"], "not a directory"),
+    (["check", "--kubernetes-version", "banana"], "banana"),
+    (["check", "--demo", "ready", "--root", "/tmp"], "not allowed with"),
+])
+def test_usage_errors_exit_2_with_one_line(args, needle):
+    done = run_cli(*args)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], done.stderr
+
+
+def test_bad_answers_file_is_a_usage_error(tmp_path, capsys):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("role: boss\n")
+    assert main(["check", "--demo", "ready", "--answers", str(answers)]) == 2
+    assert "role must be one of" in capsys.readouterr().err
+
+
+def test_check_json_on_a_demo_host(capsys):
+    code = main(["check", "--demo", "rpi4-bookworm", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["host"]["hostname"] == "raspberrypi"
+    assert report["host"]["architecture"] == "aarch64"
+    statuses = {c["id"]: c["status"] for c in report["checks"]}
+    assert statuses["Swap"] == "fail"
+    assert set(report["checks"][0]) >= {"id", "status", "observed", "expected", "message",
+                                        "fixable"}
+    assert code == 1
+
+
+def test_ready_demo_passes(capsys):
+    assert main(["check", "--demo", "ready"]) == 0
+
+
+def test_apply_needs_yes_without_a_terminal(capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", open("/dev/null"))  # noqa: SIM115
+    assert main(["apply", "--demo", "ubuntu-vagrant"]) == 2
+    assert "--yes" in capsys.readouterr().err
+
+
+def test_plan_apply_undo_round_trip_on_a_demo(capsys, isolated_cache):
+    assert main(["plan", "--demo", "ubuntu-vagrant", "--demo-reset"]) == 0
+    plan = capsys.readouterr().out
+    assert "why:" in plan and "$ sudo swapoff -a" in plan
+    fstab = (isolated_cache / "kubeadm-wizard/demos/ubuntu-vagrant/root/etc/fstab")
+    original = fstab.read_bytes()
+
+    main(["apply", "--demo", "ubuntu-vagrant", "--yes"])
+    assert "applied" in capsys.readouterr().out
+    assert fstab.read_bytes() != original
+    main(["check", "--demo", "ubuntu-vagrant", "--json"])
+    statuses = {c["id"]: c["status"] for c in json.loads(capsys.readouterr().out)["checks"]}
+    assert statuses["Swap"] == "pass" and statuses["SwapOnBoot"] == "pass"
+
+    assert main(["apply", "--demo", "ubuntu-vagrant", "--yes", "--dry-run"]) == 0
+    assert main(["undo", "--demo", "ubuntu-vagrant", "--yes"]) == 0
+    assert fstab.read_bytes() == original
+
+
+def test_pip_install_gives_a_working_command(tmp_path):
+    """`pip install .` (a wheel, not editable) finds every asset inside the installed package.
+
+    The new venv borrows the test venv's dependencies through a .pth line (no network needed);
+    the wheel itself is built from this checkout.
+    """
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                    "--no-build-isolation", "-w", str(wheels), "."], check=True, timeout=300)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    venv_site = next(venv.glob("lib/python*/site-packages"))
+    (venv_site / "borrowed-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([venv / "bin/python", "-m", "pip", "install", "-q", "--no-deps",
+                    *wheels.glob("*.whl")], check=True, timeout=300)
+    done = subprocess.run([venv / "bin/kubeadm-wizard", "demos"], capture_output=True,
+                          text=True, cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert {"rpi4-bookworm", "ubuntu-vagrant", "ready"} <= {
+        line.split()[0] for line in done.stdout.splitlines()}
+    located = subprocess.run(
+        [venv / "bin/python", "-c", "import wizard.resources as r; print(r.assets_dir())"],
+        capture_output=True, text=True, cwd=tmp_path, check=True)
+    assert located.stdout.strip() == str(venv_site / "wizard" / "assets")
+    assert (venv_site / "wizard/assets/tcss/wizard.tcss").is_file()
+    assert not (venv_site / "assets").exists()

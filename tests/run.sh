@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs, from this repository's own files, and runs it.
+# Run as root: the network tests create namespaces and the runtime tests start containerd.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    missing=()
+    command -v containerd >/dev/null || missing+=(containerd)
+    command -v ip >/dev/null || missing+=(iproute2)
+    if [ ${#missing[@]} -gt 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -qq --no-install-recommends "${missing[@]}" || exit 1
+    fi
+fi
+
+python3 -m venv .venv || exit 1
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1
+.venv/bin/python -m pip install -q -e '.[test]' || exit 1
+
+.venv/bin/python -m pytest "$@"
+status=$?
+if [ "$status" -eq 5 ]; then
+    echo "tests/run.sh: pytest collected no tests; that is a failure here" >&2
+    exit 1
+fi
+exit "$status"
