@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     undo = sub("undo", "restore every file the wizard changed and reverse its commands")
     undo.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     sub("demos", "list the simulated hosts")
+    diagnose = commands.add_parser(
+        "diagnose", help="explain the output of a kubeadm init or join run",
+        description="Read kubeadm init/join output (a file, or - for standard input) and "
+                    "say what happened and what fixes it.")
+    diagnose.add_argument("file", nargs="?", default="-", metavar="FILE|-")
+    diagnose.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
@@ -95,6 +101,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     try:
         if args.command == "demos":
             return _cmd_demos()
+        if args.command == "diagnose":
+            return _cmd_diagnose(args)
         host = make_host(args)
         choices = make_choices(args)
         if args.command is None:
@@ -154,6 +162,25 @@ def _cmd_demos() -> int:
         summary = " ".join(str(data.get("description", "")).split())
         print(f"{name:16} {summary}")
     return 0
+
+
+def _cmd_diagnose(args: argparse.Namespace) -> int:
+    from wizard.kubeadm.diagnose import diagnose
+    from wizard.report import diagnosis_text
+
+    if args.file == "-":
+        if sys.stdin.isatty():
+            print("Paste the kubeadm output, then press Ctrl-D.", file=sys.stderr)
+        text = sys.stdin.read()
+    else:
+        try:
+            with open(args.file, encoding="utf-8", errors="replace") as handle:
+                text = handle.read()
+        except OSError as error:
+            raise UsageError(f"cannot read {args.file}: {error.strerror}") from None
+    result = diagnose(text)
+    print(json.dumps(result.to_json(), indent=2) if args.json else diagnosis_text(result))
+    return 0 if result.succeeded else 1
 
 
 def _cmd_check(host: Host, choices: WizardChoices, args: argparse.Namespace) -> int:

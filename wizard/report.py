@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from wizard.checks.base import CheckResult
     from wizard.host.base import Host
+    from wizard.kubeadm.diagnose import Diagnosis
     from wizard.model import WizardChoices
     from wizard.steps.engine import PlanEntry, StepOutcome
 
@@ -72,6 +73,28 @@ def plan_json(entries: Sequence[PlanEntry]) -> list[dict[str, Any]]:
              "verify": e.step.verify, "undo": e.step.undo,
              "reboot_required": e.step.reboot_required, "already_done": e.already_done,
              "fixes": e.step.fixes} for e in entries]
+
+
+def diagnosis_text(diagnosis: Diagnosis) -> str:
+    lines = ["kubeadm succeeded." if diagnosis.succeeded else "kubeadm did not succeed."]
+    if diagnosis.phases:
+        lines.append("Phases seen: " + ", ".join(diagnosis.phases))
+    for label, issues in (("error", diagnosis.preflight_errors),
+                          ("warning", diagnosis.preflight_warnings)):
+        for issue in issues:
+            lines.append(f"Preflight {label} {issue['check']}: {issue['message']}")
+    if diagnosis.failed_phase:
+        lines.append(f"Failed in phase {diagnosis.failed_phase}: {diagnosis.error or ''}".rstrip())
+    elif diagnosis.error:
+        lines.append(f"Error: {diagnosis.error}")
+    for command in diagnosis.join_commands:
+        kind = "control-plane" if command["control_plane"] else "worker"
+        lines.append(f"Join command ({kind}): endpoint {command['endpoint']}, token "
+                     f"{command['token']}, CA hashes {', '.join(command['ca_cert_hashes'])}")
+    for advice in diagnosis.advice:
+        lines.append(f"Advice: {advice['problem']} -> screen {advice['screen']}; "
+                     f"try: {advice['command']}")
+    return "\n".join(lines)
 
 
 def outcome_text(outcomes: Sequence[StepOutcome]) -> str:

@@ -117,3 +117,17 @@ def test_pip_install_gives_a_working_command(tmp_path):
     assert located.stdout.strip() == str(venv_site / "wizard" / "assets")
     assert (venv_site / "wizard/assets/tcss/wizard.tcss").is_file()
     assert not (venv_site / "assets").exists()
+
+
+def test_diagnose_reads_a_file_or_stdin():
+    data = "tests/data/kubeadm-output/preflight-failure-v1.21.1-mem.txt"
+    done = run_cli("diagnose", data, "--json")
+    report = json.loads(done.stdout)
+    assert done.returncode == 1 and report["failed_phase"] == "preflight"
+    assert [e["check"] for e in report["preflight_errors"]] == ["Mem"]
+    with open("tests/data/kubeadm-output/init-success-v1.35.7.txt") as handle:
+        piped = subprocess.run([sys.executable, "-m", "wizard", "diagnose", "-"], stdin=handle,
+                               capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 0 and piped.stdout.startswith("kubeadm succeeded.")
+    missing = run_cli("diagnose", "/no/such/file")
+    assert missing.returncode == 2 and "cannot read /no/such/file" in missing.stderr
