@@ -20,6 +20,7 @@ from screens.page import StepPage
 from screens.requirements import RequirementsPage
 from screens.review import ReviewPage
 from screens.runtime import RuntimePage
+from screens.widgets.check_list import CheckList
 from screens.widgets.host_banner import HostBanner
 from screens.widgets.sidebar import StepSidebar
 from wizard.checks.base import CheckResult, worst
@@ -78,6 +79,11 @@ class WizardApp(App[int]):
     def refresh_banner(self) -> None:
         self.query_one(HostBanner).show(self.host, self.target_version, self.choices.role)
 
+    def target_changed(self) -> None:
+        """The role or the Kubernetes version changed: every check depends on them."""
+        self.refresh_banner()
+        self.action_recheck()
+
     @property
     def current_step(self) -> str:
         return self.query_one("#pages", ContentSwitcher).current or STEPS[0].id
@@ -132,6 +138,21 @@ class WizardApp(App[int]):
                 sidebar.set_status(page.STEP_ID, status.value if status else None)
         pending = [e for e in self.query_one(ReviewPage).entries if not e.already_done]
         sidebar.set_status("review", "warn" if pending else "pass")
+
+    @on(CheckList.FixToggled)
+    def _toggle_fixes(self, event: CheckList.FixToggled) -> None:
+        """Take the fixes out of the plan if they are all in it, else put them all in."""
+        step_ids = {step.id for result in event.results for step in result.fixes}
+        skipped = set(self.choices.skipped_fixes)
+        if step_ids - skipped:
+            skipped |= step_ids
+            verb = "taken out of"
+        else:
+            skipped -= step_ids
+            verb = "added to"
+        self.choices.skipped_fixes = sorted(skipped)
+        self.notify(f"{len(step_ids)} fix step(s) {verb} the plan.")
+        self.run_checks()
 
     def on_checks_failed(self, message: ChecksFailed) -> None:
         self.notify(message.error, title="The checks could not run", severity="error",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
@@ -42,51 +43,89 @@ def render_detail(result: CheckResult, plan: dict[str, PlanEntry]) -> Group:
 class CheckList(Vertical):
     """Checks grouped in a table; Enter or a click shows the detail beside it."""
 
+    BINDINGS = [
+        Binding("space", "toggle_fix", "Fix in/out of plan"),
+        Binding("A", "toggle_all_fixes", "All fixes in/out"),
+    ]
+
     @dataclass
     class Highlighted(Message):
         result: CheckResult
 
+    @dataclass
+    class FixToggled(Message):
+        """The operator wants these checks' fixes added to (or taken out of) the plan."""
+
+        results: list[CheckResult]
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.results: list[CheckResult] = []
+        self.rows: list[CheckResult | None] = []
 
     def compose(self) -> ComposeResult:
         table: DataTable = DataTable(cursor_type="row", zebra_stripes=True)
         table.add_column("", key="status", width=4)
-        table.add_column("Check", key="id")
+        table.add_column("Check", key="id", width=30)
+        table.add_column("Fix", key="fix", width=3)
         table.add_column("Result", key="message")
         yield table
         with VerticalScroll(classes="check-detail"):
             yield Static("Run the checks to see results.", id="check-detail-body")
 
     def show(self, results: list[CheckResult]) -> None:
+        """Fill the table, one heading row per group, keeping the cursor where it was."""
         table = self.query_one(DataTable)
         keep = table.cursor_row
         table.clear()
         self.results = list(results)
+        self.rows = []
         group = None
-        for index, result in enumerate(self.results):
-            if result.group != group:
+        for result in self.results:
+            if result.group and result.group != group:
                 group = result.group
+                table.add_row("", Text(group.capitalize(), style="bold underline"), "", "")
+                self.rows.append(None)
             status = result.status.value
-            table.add_row(Text(status, style=STATUS_STYLE[status]), Text(result.id),
-                          Text(result.message or result.observed), key=str(index))
-        if self.results:
-            table.move_cursor(row=min(keep, len(self.results) - 1))
-            self._show_detail(self.results[table.cursor_row])
+            table.add_row(Text(status, style=STATUS_STYLE[status]),
+                          Text(result.id, overflow="ellipsis", no_wrap=True),
+                          self._fix_mark(result), Text(result.message or result.observed))
+            self.rows.append(result)
+        if self.rows:
+            table.move_cursor(row=min(max(keep, 0), len(self.rows) - 1))
+            self._detail_for_row(table.cursor_row)
+
+    def _fix_mark(self, result: CheckResult) -> Text:
+        """+ when the fix is in the plan, - when the operator took it out."""
+        if not result.fixable:
+            return Text("")
+        skipped = set(self.app.choices.skipped_fixes)
+        if all(step.id in skipped for step in result.fixes):
+            return Text(" -", style="dim")
+        return Text(" +", style="bold green")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        if 0 <= event.cursor_row < len(self.results):
-            self._show_detail(self.results[event.cursor_row])
+        self._detail_for_row(event.cursor_row)
+
+    def _detail_for_row(self, row: int) -> None:
+        """A group heading shows the first check under it."""
+        for result in self.rows[max(row, 0):]:
+            if result is not None:
+                self._show_detail(result)
+                return
 
     def _show_detail(self, result: CheckResult) -> None:
         self.query_one("#check-detail-body", Static).update(render_detail(result, self.app.plan))
         self.post_message(self.Highlighted(result))
 
-    @property
-    def current(self) -> CheckResult | None:
-        table = self.query_one(DataTable)
-        if 0 <= table.cursor_row < len(self.results):
-            return self.results[table.cursor_row]
-        return None
+    def action_toggle_fix(self) -> None:
+        row = self.query_one(DataTable).cursor_row
+        result = self.rows[row] if 0 <= row < len(self.rows) else None
+        if result is not None and result.fixable:
+            self.post_message(self.FixToggled([result]))
+
+    def action_toggle_all_fixes(self) -> None:
+        fixable = [r for r in self.results if r.fixable]
+        if fixable:
+            self.post_message(self.FixToggled(fixable))

@@ -1,0 +1,51 @@
+"""The Requirements screen: grouped checks, fixes in and out of the plan, role and version."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Select
+
+from screens.review import ReviewPage
+from screens.widgets.check_list import CheckList
+
+
+async def test_groups_fixes_and_the_plan(demo_app, settle):
+    app = demo_app("rpi4-bookworm")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        check_list = app.query_one("#requirements CheckList", CheckList)
+        groups = [check_list.query_one(DataTable).get_row_at(i)[1].plain
+                  for i, r in enumerate(check_list.rows) if r is None]
+        assert groups[:2] == ["Hardware", "Identity"]
+        planned = {e.step.id for e in app.query_one(ReviewPage).entries}
+        assert "swap-off-now" in planned
+
+        swap_row = next(i for i, r in enumerate(check_list.rows) if r and r.id == "Swap")
+        check_list.query_one(DataTable).focus()
+        check_list.query_one(DataTable).move_cursor(row=swap_row)
+        await pilot.press("space")
+        await settle(app, pilot)
+        planned = {e.step.id for e in app.query_one(ReviewPage).entries}
+        assert "swap-off-now" not in planned
+        assert "swap-off-now" in app.choices.skipped_fixes
+        await pilot.press("space")
+        await settle(app, pilot)
+        assert "swap-off-now" in {e.step.id for e in app.query_one(ReviewPage).entries}
+
+
+async def test_worker_role_changes_the_checks(demo_app, settle):
+    app = demo_app("ready")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        ids = {r.id for r in app.results}
+        assert "Port-6443" in ids and "Port-30000-32767" not in ids
+        app.query_one("#role", Select).value = "worker"
+        await pilot.pause()
+        await settle(app, pilot)
+        ids = {r.id for r in app.results}
+        assert app.choices.role == "worker"
+        assert "Port-6443" not in ids and "Port-30000-32767" in ids
+        app.query_one("#version", Select).value = "1.30"
+        await pilot.pause()
+        await settle(app, pilot)
+        assert app.choices.kubernetes_version == "1.30"
+        assert "FileExisting-conntrack" in {r.id for r in app.results}
