@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     undo = sub("undo", "restore every file the wizard changed and reverse its commands")
     undo.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     sub("demos", "list the simulated hosts")
+    from wizard.cli_network import add_network_commands
+
+    add_network_commands(sub, lambda parser: _add_host_options(parser, nested=True))
     diagnose = commands.add_parser(
         "diagnose", help="explain the output of a kubeadm init or join run",
         description="Read kubeadm init/join output (a file, or - for standard input) and "
@@ -92,6 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kubeadm-wizard: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `kubeadm-wizard routes | head`: the reader has seen enough
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -109,11 +117,21 @@ def _dispatch(args: argparse.Namespace) -> int:
             from screens.app import run_app
 
             return run_app(host, choices, screen=args.screen)
+        from wizard import cli_network
+
+        network_handler = {"routes": cli_network.cmd_routes, "route": cli_network.cmd_route,
+                           "links": cli_network.cmd_links}.get(args.command)
+        if network_handler:
+            return network_handler(host, args)
         handler = {"check": _cmd_check, "plan": _cmd_plan, "apply": _cmd_apply,
                    "undo": _cmd_undo}[args.command]
         return handler(host, choices, args)
     except (UnknownDemoError, AnswersError) as error:
         raise UsageError(str(error)) from None
+    except BrokenPipeError:
+        raise
+    except OSError as error:  # a missing namespace, a refused netlink request, ...
+        raise UsageError(error.strerror or str(error)) from None
 
 
 def make_host(args: argparse.Namespace) -> Host:

@@ -57,6 +57,13 @@ class NetworkView:
     def addresses(self) -> list[Address]:
         return [address for link in self.links() for address in link.addresses]
 
+    def address_map(self) -> dict[str, list[str]]:
+        """dev → addresses, the shape route lookups take to pick a source address."""
+        found: dict[str, list[str]] = {}
+        for address in self.addresses():
+            found.setdefault(address.dev, []).append(address.address)
+        return found
+
 
 def classify_link(host: Host, name: str, info_kind: str | None, flags_loopback: bool) -> str:
     """A link's kind: what netlink says, else what sysfs shows (wireless, physical)."""

@@ -1,0 +1,147 @@
+"""The simulated route lookup against the kernel's own answer (``ip -j route get``).
+
+Normalisations, each because the simulation knowingly cannot or does not say more:
+
+* only the keys that describe the decision are compared (type, dst, from, gateway,
+  dev, table, prefsrc, error; metric for IPv6). ``flags``, ``uid`` and ``cache`` are
+  per-lookup kernel bookkeeping.
+* multipath: the kernel picks one path by a flow hash; the simulation lists every
+  usable path. The kernel's gateway and dev must be one of them, and the source is
+  compared only when all paths leave through the same interface.
+* a refused lookup is compared by its error text (``RTNETLINK answers: ...``).
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from wizard.network.lookup import Resolver, kubeadm_advertise_address, lookup
+from wizard.network.rtnetlink import (
+    RouteTable,
+    dump_addresses,
+    dump_routes,
+    dump_rules,
+    to_iproute_json,
+)
+
+if TYPE_CHECKING:
+    from conftest import Netns
+
+DECISION_KEYS = ("type", "dst", "from", "gateway", "via", "dev", "table", "prefsrc", "error")
+
+
+def _decision(answer: dict[str, Any], family: int) -> dict[str, Any]:
+    keys = DECISION_KEYS + (("metric",) if family == socket.AF_INET6 else ())
+    if "error" in answer:
+        return {"error": answer["error"]}
+    return {key: answer[key] for key in keys if key in answer}
+
+
+def assert_same_decision(ours: dict[str, Any], kernel: dict[str, Any], family: int) -> None:
+    """Kernel and simulation agree; on failure the message shows the simulation's trace."""
+    expected, actual = _decision(kernel, family), _decision(ours, family)
+    hops = ours.get("nexthops")
+    if hops and "error" not in expected:
+        kernel_gateway = expected.get("gateway") or expected.get("via", {}).get("host")
+        assert (kernel_gateway, expected.get("dev")) in [
+            (hop["gateway"], hop["dev"]) for hop in hops
+        ]
+        several_devs = len({hop["dev"] for hop in hops}) > 1
+        for key in ("gateway", "via", "dev", *(("prefsrc",) if several_devs else ())):
+            expected.pop(key, None)
+            actual.pop(key, None)
+    assert actual == expected, "\n".join(ours.get("trace", []))
+
+
+def _assert_highlight_is_consistent(answer: dict[str, Any], routes: RouteTable,
+                                    rules: list[dict[str, Any]]) -> None:
+    """The row and rule a UI would highlight really are the ones that decided."""
+    if answer["rule"] is not None:
+        assert answer["rule"] in rules
+    if answer["route_index"] is None:
+        return
+    route = routes.route_by_index(answer["route_index"])
+    assert route == answer["route"]
+    covering = routes.filter(match=answer["dst"], table=route.table)
+    assert covering.position_of(route.index) is not None
+
+
+@pytest.mark.parametrize("family", [socket.AF_INET, socket.AF_INET6], ids=["ipv4", "ipv6"])
+def test_lookup_decides_like_the_kernel(scenario: Netns, family: int) -> None:
+    routes, rules = dump_routes(scenario.name), dump_rules(scenario.name)
+    resolver = Resolver(routes, rules, dump_addresses(scenario.name))
+    for dst, src in scenario.random_queries(family, 250):
+        ours = resolver.lookup(dst, src)
+        assert_same_decision(ours, scenario.route_get(dst, src), family)
+        _assert_highlight_is_consistent(ours, routes, rules)
+
+
+@pytest.mark.parametrize("mark", [0x10, 0x110, 0x11])
+def test_firewall_marks_select_rules_like_the_kernel(scenario: Netns, mark: int) -> None:
+    """The scenario's ``fwmark 0x10/0xff`` rule: 0x10 and 0x110 match it, 0x11 does not."""
+    resolver = Resolver(dump_routes(scenario.name), dump_rules(scenario.name),
+                        dump_addresses(scenario.name))
+    for dst, src in scenario.random_queries(socket.AF_INET, 30):
+        kernel = scenario.route_get(dst, src, mark=mark)
+        kernel.pop("mark", None)
+        assert_same_decision(resolver.lookup(dst, src, mark=mark), kernel, socket.AF_INET)
+
+
+@pytest.mark.parametrize("family", [socket.AF_INET, socket.AF_INET6], ids=["ipv4", "ipv6"])
+def test_lookup_on_iproute_dicts_equals_lookup_on_the_dump(scenario: Netns, family: int) -> None:
+    """A simulated host is described with ``ip -j`` dicts; it must decide the same way.
+
+    Plain rule dicts carry no family, so each family gets its own ``ip rule`` output.
+    """
+    option = "-6" if family == socket.AF_INET6 else "-4"
+    addresses = dump_addresses(scenario.name)
+    from_dump = Resolver(dump_routes(scenario.name), dump_rules(scenario.name, family), addresses)
+    from_dicts = Resolver(
+        scenario.ip_json("route", "show", "table", "all"),
+        scenario.ip_json(option, "rule", "show"),
+        addresses,
+    )
+    for dst, src in scenario.random_queries(family, 150):
+        ours, theirs = from_dicts.lookup(dst, src), from_dump.lookup(dst, src)
+        assert _decision(ours, family) == _decision(theirs, family)
+        assert ours["route_index"] == theirs["route_index"]
+        if ours["route"] is not None:
+            assert to_iproute_json(ours["route"]) == to_iproute_json(theirs["route"])
+
+
+@pytest.mark.parametrize("family", [socket.AF_INET, socket.AF_INET6], ids=["ipv4", "ipv6"])
+def test_without_rules_the_default_rules_apply(netns: Netns, family: int) -> None:
+    """No ``ip rule`` changes in this namespace: rules=None must mean the kernel's
+    defaults (local, main, default), including the throw in main that ends the walk."""
+    netns.add_links()
+    netns.add_routes(skip_table="1000")
+    routes, addresses = dump_routes(netns.name), dump_addresses(netns.name)
+    for dst, src in netns.random_queries(family, 120):
+        ours = lookup(routes, None, dst, src, addresses=addresses)
+        assert_same_decision(ours, netns.route_get(dst, src), family)
+
+
+def test_kubeadm_address_follows_the_main_default_route(netns: Netns) -> None:
+    netns.add_links()
+    netns.batch(["addr add 10.1.0.7/24 dev v0", "route add default via 10.1.0.254",
+                 "route add default via 10.2.0.254 metric 50", "-6 route add default via fd02::fe"])
+    routes, addresses = dump_routes(netns.name), dump_addresses(netns.name)
+    first_default = netns.ip_json("route", "show", "default")[0]
+    first_address = netns.ip_json("-4", "addr", "show", "dev", first_default["dev"])[0]
+    assert kubeadm_advertise_address(routes, addresses) == first_address["addr_info"][0]["local"]
+    global_v6 = [a["local"] for a in netns.ip_json("-6", "addr", "show", "dev", "br0")[0][
+        "addr_info"] if a["scope"] == "global"]
+    assert kubeadm_advertise_address(routes, addresses, socket.AF_INET6) == global_v6[0]
+
+    netns.ip("route", "replace", "default", "via", "10.1.0.254", "src", "10.1.0.7")
+    routes = dump_routes(netns.name)
+    assert kubeadm_advertise_address(routes, addresses) == "10.1.0.7"
+
+
+def test_kubeadm_address_needs_a_default_route() -> None:
+    routes = [{"dst": "192.0.2.0/24", "dev": "eth0", "protocol": "kernel", "scope": "link",
+               "prefsrc": "192.0.2.10", "flags": []}]
+    assert kubeadm_advertise_address(routes, {"eth0": ["192.0.2.10/24"]}) is None

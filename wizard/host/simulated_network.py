@@ -1,0 +1,71 @@
+"""A simulated host's network: links, addresses, routes and rules recorded in its state.
+
+Route lookups replay the kernel's decision (`wizard.network.lookup`), so "where does a packet
+go" has the same answer shape on a demo host as on a real one, and route changes made by the
+wizard's steps are kept in the demo's scratch state.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import TYPE_CHECKING, Any
+
+from wizard.host.network import Address, Link, NetworkView
+from wizard.network.lookup import lookup
+from wizard.network.rtnetlink import RouteTable
+
+if TYPE_CHECKING:
+    from wizard.host.simulated import SimulatedHost
+
+
+class SimulatedNetwork(NetworkView):
+    def __init__(self, host: SimulatedHost) -> None:
+        self.host = host
+
+    @property
+    def _state(self) -> dict[str, Any]:
+        return self.host.state.setdefault("network", {})
+
+    def links(self) -> list[Link]:
+        addresses: dict[str, list[Address]] = {}
+        for raw in self._state.get("addresses", []):
+            addresses.setdefault(raw["dev"], []).append(Address(
+                dev=raw["dev"], family=int(raw["family"]), address=raw["address"],
+                prefixlen=int(raw["prefixlen"]), scope=raw.get("scope", "global")))
+        return [Link(index=int(raw["index"]), name=raw["name"], kind=raw.get("kind", "physical"),
+                     mac=raw.get("mac", ""), mtu=int(raw.get("mtu", 0)),
+                     state=raw.get("state", "UNKNOWN"), master=raw.get("master", "") or "",
+                     addresses=tuple(addresses.get(raw["name"], ())))
+                for raw in self._state.get("links", [])]
+
+    def route_dicts(self) -> list[dict[str, Any]]:
+        return list(self._state.get("routes", []))
+
+    def routes(self, family: int | None = None) -> RouteTable:
+        table = RouteTable.from_iproute_json(self.route_dicts())
+        if family is None:
+            return table
+        return table.filter(family=socket.AF_INET6 if family in (6, socket.AF_INET6)
+                            else socket.AF_INET)
+
+    def rules(self) -> list[dict[str, Any]]:
+        return list(self._state.get("rules", []))
+
+    def route_get(self, dst: str, src: str | None = None) -> dict[str, Any]:
+        return lookup(self.routes(), self.rules() or None, dst, src,
+                      addresses=self.address_map())
+
+    def add_route(self, route: dict[str, Any]) -> None:
+        """Record a route as `ip -j route show` would print it, and keep it in the demo."""
+        self._state.setdefault("routes", []).append(dict(route))
+        self.host.save_state()
+
+    def delete_route(self, route: dict[str, Any]) -> bool:
+        """Remove the first route whose given fields all match; False when none did."""
+        routes = self._state.get("routes", [])
+        for index, existing in enumerate(routes):
+            if all(existing.get(key) == value for key, value in route.items()):
+                del routes[index]
+                self.host.save_state()
+                return True
+        return False
