@@ -102,14 +102,7 @@ def test_runtime_commands_are_deferred_under_another_root(tmp_path):
 
 
 def test_a_failed_command_stops_the_plan(tmp_path):
-    host_state = tmp_path / "state"
-
-    class LiveButJournalInTmp(Host):
-        @property
-        def state_dir(self) -> str:  # keep the journal out of the real /var/lib
-            return str(host_state)
-
-    host = LiveButJournalInTmp("/")
+    host = Host("/", state_dir=str(tmp_path / "state"))  # keep the journal out of /var/lib
     failing = Step(id="bad", title="Bad", why="…", verify="…",
                    actions=(RunCommand(("false",)),))
     never = Step(id="never", title="Never", why="…", verify="…",

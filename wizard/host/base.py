@@ -21,6 +21,16 @@ STATE_DIR = "/var/lib/kubeadm-wizard"
 SEARCH_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 
 
+def _route_argv(op: str, route: dict) -> tuple[str, ...]:
+    """The `ip route` command a person would type for a netlink route change (for the log)."""
+    words = ["ip", "route", op, str(route["dst"])]
+    for key, word in (("gateway", "via"), ("dev", "dev"), ("metric", "metric"),
+                      ("table", "table")):
+        if route.get(key) is not None:
+            words += [word, str(route[key])]
+    return tuple(words)
+
+
 class HostPathError(ValueError):
     """A path that would leave the host's root."""
 
@@ -35,9 +45,11 @@ class Host:
 
     kind = "live"
 
-    def __init__(self, root: str | os.PathLike[str] = "/", *, netns: str | None = None) -> None:
+    def __init__(self, root: str | os.PathLike[str] = "/", *, netns: str | None = None,
+                 state_dir: str = STATE_DIR) -> None:
         self.root = Path(root).resolve()
         self.netns = netns
+        self._state_dir = state_dir
         self.command_log: list[CommandResult] = []
         if self.root != Path("/"):
             self.kind = "root"
@@ -173,7 +185,8 @@ class Host:
 
     @property
     def state_dir(self) -> str:
-        return STATE_DIR
+        """Where the journal and backups live (a host path)."""
+        return self._state_dir
 
     # ------------------------------------------------------------------------- commands
     def run(self, argv: list[str], *, timeout: float = DEFAULT_TIMEOUT,
@@ -203,6 +216,24 @@ class Host:
             result = run_argv(argv, timeout=timeout)
         self.command_log.append(result)
         return result
+
+    def change_route(self, op: str, route: dict) -> CommandResult:
+        """Add or delete a route through netlink; under another root it waits for boot."""
+        argv = _route_argv(op, route)
+        if self.kind != "live":
+            result = CommandResult(argv, 0, ran=False,
+                                   note="not run: the persisted network config applies at boot")
+        else:
+            result = self._netlink_route(argv, op, route)
+        self.command_log.append(result)
+        return result
+
+    def _netlink_route(self, argv: tuple[str, ...], op: str, route: dict) -> CommandResult:
+        try:
+            self.network.change_route(op, route)
+        except OSError as error:
+            return CommandResult(argv, 2, stderr=error.strerror or str(error))
+        return CommandResult(argv, 0)
 
     # ------------------------------------------------------------------- network, ports
     def listening_ports(self) -> list[ListeningPort] | None:

@@ -7,6 +7,7 @@ streaming reader in `wizard.network.rtnetlink`; pyroute2 serves the small questi
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -132,3 +133,28 @@ class LiveNetwork(NetworkView):
         from wizard.network.rtnetlink import kernel_route_get
 
         return kernel_route_get(dst, src=src, netns=self.netns)
+
+    def change_route(self, op: str, route: dict[str, Any]) -> None:
+        """Add or delete a route through netlink; raises OSError with the kernel's reason."""
+        from pyroute2.netlink.exceptions import NetlinkError
+
+        from wizard.network.rtnetlink import table_id
+
+        with self._ipr() as ipr:
+            # proto boot, as `ip route add` sets it, so the command shown is what happened.
+            spec: dict[str, Any] = {"dst": str(route["dst"]), "proto": 3}
+            if route.get("gateway"):
+                spec["gateway"] = route["gateway"]
+            if route.get("dev"):
+                found = ipr.link_lookup(ifname=route["dev"])
+                if not found:
+                    raise OSError(19, f"no such interface: {route['dev']}")
+                spec["oif"] = found[0]
+            if route.get("metric") is not None:
+                spec["priority"] = int(route["metric"])
+            if route.get("table") is not None:
+                spec["table"] = table_id(str(route["table"]))
+            try:
+                ipr.route(op, **spec)
+            except NetlinkError as error:
+                raise OSError(error.code, os.strerror(error.code)) from None

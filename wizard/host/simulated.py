@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from wizard.host.base import Host
+from wizard.host.base import Host, _route_argv
 from wizard.host.commands import CommandResult
 from wizard.host.ports import ListeningPort
 from wizard.resources import asset, demo_names
@@ -90,6 +90,19 @@ class SimulatedHost(Host):
 
     def _is_root(self) -> bool:
         return bool(self.state.get("is_root", True))
+
+    def _netlink_route(self, argv: tuple[str, ...], op: str, route: dict) -> CommandResult:
+        if op == "add":
+            self.network.add_route(route)
+        elif not self.network.delete_route(route):
+            return CommandResult(argv, 2, stderr="No such process (no matching route)",
+                                 note="emulated on the demo host")
+        return CommandResult(argv, 0, note="emulated on the demo host")
+
+    def change_route(self, op: str, route: dict) -> CommandResult:
+        result = self._netlink_route(_route_argv(op, route), op, route)
+        self.command_log.append(result)
+        return result
 
     def listening_ports(self) -> list[ListeningPort] | None:
         return [ListeningPort(int(p["port"]), p.get("address", "0.0.0.0"), p.get("pid"),

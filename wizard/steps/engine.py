@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from wizard.steps.journal import Journal
-from wizard.steps.step import FileWrite, RunCommand, Step
+from wizard.steps.step import FileWrite, RouteChange, RunCommand, Step
 
 if TYPE_CHECKING:
     from wizard.host.base import Host
@@ -78,7 +78,10 @@ def _apply_one(host: Host, journal: Journal, step: Step, *, dry_run: bool) -> St
                 _write_file(host, journal, action)
                 outcome.messages.append(f"wrote {action.path}")
             continue
-        result = _run(host, journal, action)
+        if isinstance(action, RouteChange):
+            result = _change_route(host, journal, action)
+        else:
+            result = _run(host, journal, action)
         if not result.ran:
             deferred = True
             outcome.messages.append(f"{action.shell_text}: {result.note}")
@@ -111,6 +114,12 @@ def _write_file(host: Host, journal: Journal, action: FileWrite) -> None:
                    mode=host.file_mode(action.path))
     host.write_file(action.path, action.content.encode("utf-8"), mode=action.mode)
     journal.record("file-done", path=action.path)
+
+
+def _change_route(host: Host, journal: Journal, action: RouteChange):
+    result = host.change_route(action.op, action.fields)
+    journal.record("route", op=action.op, route=action.fields, ran=result.ran, rc=result.returncode)
+    return result
 
 
 def _run(host: Host, journal: Journal, action: RunCommand):

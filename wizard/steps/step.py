@@ -59,7 +59,40 @@ class RunCommand:
         return shlex.join(self.argv)
 
 
-Action = FileWrite | RunCommand
+@dataclass(frozen=True)
+class RouteChange:
+    """Add or delete one route through netlink (never through a shell).
+
+    `route` uses iproute2's JSON field names (dst, gateway, dev, metric, table) so that it
+    reads like `ip -j route show` and can be journaled and reversed as plain data.
+    """
+
+    op: str  # "add" or "del"
+    route: tuple[tuple[str, str | int], ...]
+
+    @classmethod
+    def of(cls, op: str, **route: str | int | None) -> RouteChange:
+        return cls(op, tuple((k, v) for k, v in route.items() if v is not None))
+
+    @property
+    def fields(self) -> dict[str, str | int]:
+        return dict(self.route)
+
+    @property
+    def shell_text(self) -> str:
+        route = self.fields
+        words = ["ip", "route", self.op, str(route["dst"])]
+        for key, word in (("gateway", "via"), ("dev", "dev"), ("metric", "metric"),
+                          ("table", "table")):
+            if key in route:
+                words += [word, str(route[key])]
+        return shlex.join(words)
+
+    def reversed(self) -> RouteChange:
+        return RouteChange("del" if self.op == "add" else "add", self.route)
+
+
+Action = FileWrite | RunCommand | RouteChange
 
 
 @dataclass(frozen=True)
@@ -84,10 +117,10 @@ class Step:
             return self.commands
         lines = []
         for action in self.actions:
-            if isinstance(action, RunCommand):
-                lines.append("sudo " + action.shell_text)
-            else:
+            if isinstance(action, FileWrite):
                 lines.append(f"sudoedit {action.path}   # see the diff")
+            else:
+                lines.append("sudo " + action.shell_text)
         return tuple(lines)
 
     def is_done(self, host: Host) -> bool:
@@ -95,7 +128,7 @@ class Step:
         files_hold = all(a.holds(host) for a in self.actions if isinstance(a, FileWrite))
         if self.done_when is not None:
             return files_hold and self.done_when(host)
-        has_commands = any(isinstance(a, RunCommand) for a in self.actions)
+        has_commands = any(not isinstance(a, FileWrite) for a in self.actions)
         return files_hold and not has_commands
 
     def diffs(self, host: Host) -> list[str]:

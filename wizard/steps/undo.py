@@ -20,6 +20,11 @@ def undo_all(host: Host) -> list[str]:
     for entry in reversed(entries):
         if entry["event"] == "file-begin":
             done.append(_restore_file(host, entry))
+        elif entry["event"] == "route" and entry.get("ran") and entry.get("rc") == 0:
+            undo_op = "del" if entry["op"] == "add" else "add"
+            result = host.change_route(undo_op, entry["route"])
+            status = "ran" if result.ok else f"failed ({result.stderr.strip()})"
+            done.append(f"{status}: {result.shell_text}")
         elif entry["event"] == "command" and entry.get("ran") and entry.get("undo_argv"):
             result = host.change(entry["undo_argv"], runtime_only=entry.get("runtime_only", True))
             status = "ran" if result.ok else f"failed (exit {result.returncode})"
