@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -30,6 +32,7 @@ from wizard.model import WizardChoices
 from wizard.resources import asset, lesson
 from wizard.steps.engine import PlanEntry
 
+DEFAULT_ANSWERS = "kubeadm-wizard-answers.yaml"
 PAGES: tuple[type[StepPage], ...] = (RequirementsPage, NetworkPage, BridgePage, RuntimePage,
                                      CgroupsPage, InitJoinPage, ReviewPage)
 
@@ -43,14 +46,16 @@ class WizardApp(App[int]):
         Binding("f1", "lesson", "Lesson"),
         Binding("r", "recheck", "Re-check"),
         Binding("a", "apply", "Apply", show=False),
+        Binding("ctrl+s", "save_answers", "Save answers"),
         Binding("ctrl+q,q", "quit", "Quit"),
     ]
 
     def __init__(self, host: Host, choices: WizardChoices | None = None, *,
-                 screen: str | None = None) -> None:
+                 screen: str | None = None, answers_path: Path | None = None) -> None:
         super().__init__()
         self.host = host
         self.choices = choices or WizardChoices()
+        self.answers_path = answers_path or Path(DEFAULT_ANSWERS)
         self.first_step = screen or STEPS[0].id
         self.results: list[CheckResult] = []
         self.plan: dict[str, PlanEntry] = {}
@@ -158,6 +163,18 @@ class WizardApp(App[int]):
         self.notify(message.error, title="The checks could not run", severity="error",
                     markup=False)
 
+    @work(thread=True, group="answers", exit_on_error=False)
+    def action_save_answers(self) -> None:
+        """Every choice made so far, for `--answers FILE` to replay (secrets are not in it)."""
+        try:
+            self.choices.save(self.answers_path)
+        except OSError as error:
+            self.call_from_thread(self.notify, f"Could not save {self.answers_path}: "
+                                  f"{error.strerror}", severity="error", markup=False)
+            return
+        self.call_from_thread(self.notify, f"Saved the answers to {self.answers_path}",
+                              markup=False)
+
     # ------------------------------------------------------------------------ apply
     def action_apply(self) -> None:
         if self.host.read_only:
@@ -199,5 +216,6 @@ class WizardApp(App[int]):
         self.action_recheck()
 
 
-def run_app(host: Host, choices: WizardChoices | None = None, *, screen: str | None = None) -> int:
-    return WizardApp(host, choices, screen=screen).run() or 0
+def run_app(host: Host, choices: WizardChoices | None = None, *, screen: str | None = None,
+            answers_path: Path | None = None) -> int:
+    return WizardApp(host, choices, screen=screen, answers_path=answers_path).run() or 0

@@ -103,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from wizard.host.simulated import UnknownDemoError
     from wizard.model import AnswersError
 
@@ -116,7 +118,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command is None:
             from screens.app import run_app
 
-            return run_app(host, choices, screen=args.screen)
+            answers = getattr(args, "answers", None)
+            return run_app(host, choices, screen=args.screen,
+                           answers_path=Path(answers) if answers else None)
         from wizard import cli_network
 
         network_handler = {"routes": cli_network.cmd_routes, "route": cli_network.cmd_route,

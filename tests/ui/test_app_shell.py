@@ -81,3 +81,18 @@ async def test_not_root_is_read_only_and_says_so(tmp_path, settle):
         await pilot.press("a")
         await pilot.pause()
         assert app.screen is app.screen_stack[0]
+
+
+async def test_ctrl_s_saves_the_answers_for_replay(tmp_path, settle):
+    from screens.app import WizardApp
+    from wizard.host.simulated import SimulatedHost
+    from wizard.model import WizardChoices
+
+    answers = tmp_path / "answers.yaml"
+    app = WizardApp(SimulatedHost("ready", scratch=tmp_path / "demo"), answers_path=answers)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.choices.role = "worker"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    assert WizardChoices.load(answers).role == "worker"
