@@ -1,13 +1,23 @@
-"""What every step page has: a title, a one-line intro, and its checks with their fixes."""
+"""What every step page has: a title, a one-line intro, and its checks with their fixes.
+
+A page that shows more than its checks (a table of sysctls, the runtimes found) overrides
+`read_facts`, which runs in a thread worker after every check run, and `show_facts`, which
+gets its result on the UI thread: host reads never happen while the screen is drawn.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Static
 
 from screens.widgets.check_list import CheckList
-from wizard.checks.base import CheckResult
+from wizard.checks.base import CheckContext, CheckResult
 
 
 class StepPage(Vertical):
@@ -16,6 +26,10 @@ class StepPage(Vertical):
     STEP_ID = ""
     TITLE = ""
     INTRO = ""
+
+    @dataclass
+    class FactsReady(Message):
+        facts: Any
 
     def compose(self) -> ComposeResult:
         yield Static(self.TITLE, classes="page-title")
@@ -29,3 +43,20 @@ class StepPage(Vertical):
         """Called by the app with this page's check results whenever they change."""
         for check_list in self.query(CheckList):
             check_list.show(results)
+        if type(self).read_facts is not StepPage.read_facts:
+            self._load_facts(CheckContext(self.app.host, self.app.choices))
+
+    def read_facts(self, context: CheckContext) -> Any:
+        """Override: gather what the page shows besides its checks (runs in a thread)."""
+        return None
+
+    def show_facts(self, facts: Any) -> None:
+        """Override: put what `read_facts` returned on screen (runs on the UI thread)."""
+
+    @work(thread=True, exclusive=True, group="page-facts", exit_on_error=False)
+    def _load_facts(self, context: CheckContext) -> None:
+        self.post_message(self.FactsReady(self.read_facts(context)))
+
+    def on_step_page_facts_ready(self, message: FactsReady) -> None:
+        message.stop()
+        self.show_facts(message.facts)

@@ -494,7 +494,8 @@ def test_cgroup_v1_is_an_error_from_kubelet_1_35(make_root, requirements, versio
 
 
 def test_cgroups_skip_without_proc_mounts(make_root, requirements):
-    results = requirements(make_root({"proc/mounts": None}))
+    results = requirements(make_root({"proc/mounts": None,
+                                      "sys/fs/cgroup/cgroup.controllers": None}))
     for check_id in ("SystemVerification-Cgroups", "SystemVerification-CgroupV1",
                      "CgroupMemory"):
         assert results[check_id].status is Status.SKIP

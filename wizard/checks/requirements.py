@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from wizard.checks.base import CheckContext, CheckResult, Status, check
-from wizard.fixes import unit_active, unit_state
+from wizard.facts.kernel import cgroup_mode
+from wizard.facts.systemd import unit_active, unit_state
 from wizard.fixes.cmdline import cgroup_memory_step, cmdline_path, has_param
 from wizard.fixes.hostname import (
     HOSTS,
@@ -627,15 +628,13 @@ class Cgroups:
 def read_cgroups(host: Host) -> Cgroups | str:
     """The host's cgroups, or the reason they could not be read.
 
-    v2 when /proc/mounts has a cgroup2 file system at /sys/fs/cgroup (a hybrid system mounts it
-    elsewhere and is v1); v1 controllers are the rows of /proc/cgroups whose `enabled` is 1.
+    The version comes from `wizard.facts.kernel.cgroup_mode` (the one place that decides it);
+    v1 controllers are the rows of /proc/cgroups whose `enabled` is 1.
     """
-    mounts = host.read_optional("/proc/mounts")
-    if mounts is None:
+    mode = cgroup_mode(host)
+    if mode.version is None:
         return _unreadable(host, "/proc/mounts")
-    unified = any(len(f := line.split()) >= 3 and f[1] == "/sys/fs/cgroup" and f[2] == "cgroup2"
-                  for line in mounts.splitlines())
-    if unified:
+    if mode.version == 2:
         path = "/sys/fs/cgroup/cgroup.controllers"
         text = host.read_optional(path)
         if text is None:

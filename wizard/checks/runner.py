@@ -14,8 +14,11 @@ if TYPE_CHECKING:
 
 
 def _load_check_modules() -> None:
-    """Importing the modules registers their checks."""
-    import wizard.checks.requirements  # noqa: F401
+    """Importing the modules registers their checks; the order here is the plan's order."""
+    import wizard.checks.requirements  # noqa: F401, I001
+    import wizard.checks.kernel_networking  # noqa: F401
+    import wizard.checks.container_runtime  # noqa: F401
+    import wizard.checks.cgroups  # noqa: F401
 
 
 def run_checks(host: Host, choices: WizardChoices | None = None, *,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wizard.fixes import STARTS_AT_BOOT, unit_state
+from wizard.facts.systemd import STARTS_AT_BOOT, unit_state
 from wizard.host.base import Host
 from wizard.steps.step import FileWrite, RunCommand, Step
 
