@@ -17,7 +17,6 @@ from wizard.fixes.packages import package_for
 from wizard.fixes.swap import FSTAB_MARKER, comment_out_swap, fstab_swap_lines
 from wizard.host.base import Host
 from wizard.model import WizardChoices
-from wizard.resources import asset
 from wizard.steps import apply_steps
 
 SWAPS_HEADER = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
@@ -199,8 +198,6 @@ def test_installing_tools_is_left_for_the_booted_system(make_root):
 
 # ------------------------------------------------------------------------------ demo hosts
 def _demo(name, tmp_path):
-    if not (asset("demos", name) / "host.yaml").is_file():
-        pytest.skip(f"demo {name} is not shipped yet")
     from wizard.host.simulated import SimulatedHost
 
     return SimulatedHost(name, scratch=tmp_path / "demo")

@@ -10,7 +10,6 @@ from wizard.checks.base import Status
 from wizard.host.base import Host
 from wizard.host.commands import CommandResult
 from wizard.host.ports import ListeningPort
-from wizard.resources import asset
 
 SWAPS_HEADER = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
 SWAP_FILE_ON = SWAPS_HEADER + "/var/swap                               file\t\t102396\t\t0\t\t-2\n"
@@ -534,8 +533,6 @@ def test_cmdline_already_fixed_means_reboot_needed(make_root, requirements):
 
 # ----------------------------------------------------------------------------- demo hosts
 def _demo(name, tmp_path):
-    if not (asset("demos", name) / "host.yaml").is_file():
-        pytest.skip(f"demo {name} is not shipped yet")
     from wizard.host.simulated import SimulatedHost
 
     return SimulatedHost(name, scratch=tmp_path / "demo")

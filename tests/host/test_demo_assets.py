@@ -258,9 +258,10 @@ def test_raspberry_pi_boot_files(tmp_path):
 
 
 def test_ubuntu_vagrant_runtime_and_dns(tmp_path):
-    tomllib = pytest.importorskip("tomllib")
+    import tomlkit
+
     host = SimulatedHost("ubuntu-vagrant", scratch=tmp_path / "scratch")
-    config = tomllib.loads(host.read_text("/etc/containerd/config.toml"))
+    config = tomlkit.parse(host.read_text("/etc/containerd/config.toml")).unwrap()
     assert config["version"] == 2
     cri = config["plugins"]["io.containerd.grpc.v1.cri"]
     assert cri["containerd"]["runtimes"]["runc"]["options"]["SystemdCgroup"] is False
@@ -276,14 +277,17 @@ def test_ubuntu_vagrant_runtime_and_dns(tmp_path):
 
 
 def test_ready_host_is_prepared(tmp_path):
-    tomllib = pytest.importorskip("tomllib")
+    import tomlkit
+
+    from wizard.kube.versions import pause_image
+
     host = SimulatedHost("ready", scratch=tmp_path / "scratch")
-    config = tomllib.loads(host.read_text("/etc/containerd/config.toml"))
+    config = tomlkit.parse(host.read_text("/etc/containerd/config.toml")).unwrap()
     assert config["version"] == 3
     runtime = config["plugins"]["io.containerd.cri.v1.runtime"]
     assert runtime["containerd"]["runtimes"]["runc"]["options"]["SystemdCgroup"] is True
     images = config["plugins"]["io.containerd.cri.v1.images"]
-    assert images["pinned_images"]["sandbox"] == "registry.k8s.io/pause:3.10.1"
+    assert images["pinned_images"]["sandbox"] == pause_image(36)
     assert config["grpc"]["address"] == "/run/containerd/containerd.sock"
     assert host.exists("/var/run/containerd/containerd.sock")  # /var/run -> /run
     modules = {line.split()[0] for line in host.read_text("/proc/modules").splitlines()}
