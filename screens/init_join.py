@@ -1,11 +1,479 @@
-"""The Init / Join step."""
+"""The Init / Join step: packages, the kubeadm configuration, and a watched init or join.
+
+Tabs keep it usable at 80x24 with the keyboard: the checks; the configuration (init or join,
+the pod network, the YAML and its diff); the join form; the run (log, progress, end panel);
+the reset preview with its opt-in cleanups; and a box that diagnoses pasted kubeadm output.
+Everything that touches the host runs in a thread worker and reports back with a message; the
+join secrets stay inside the join form and the run, never in the wizard's choices.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Button, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from screens.dialogs.confirm import ConfirmDialog
 from screens.page import StepPage
+from screens.widgets.check_list import CheckList
+from screens.widgets.kubeadm_config_view import ConfigView, mode_index
+from screens.widgets.kubeadm_diagnose import DiagnoseBox
+from screens.widgets.kubeadm_join_form import JoinForm
+from screens.widgets.kubeadm_reset import ResetPanel
+from screens.widgets.kubeadm_run_panel import RunEnd, RunPanel
+from wizard.checks.base import CheckResult
+from wizard.kube.versions import KubeVersion, Role
+from wizard.kubeadm.cni import get_cni
+from wizard.kubeadm.join_command import JoinCommand
+from wizard.kubeadm.plan import (
+    CONFIG_PATH,
+    ConfigPreview,
+    ResetPreview,
+    admin_kubeconfig_step,
+    cni_install_step,
+    config_preview,
+    config_step,
+    installed_tools,
+    kubeadm_action,
+    params_from_choices,
+    reset_preview,
+)
+from wizard.kubeadm.run import (
+    TOKEN_LIFETIME,
+    EndpointProbe,
+    KubeadmRun,
+    RunProgress,
+    fresh_join_command,
+    prepared_command,
+    probe_endpoint,
+    reset_command,
+)
+from wizard.model import JoinSecrets, WizardChoices
+from wizard.steps.engine import StepOutcome, apply_steps
+from wizard.steps.step import Step
+
+_UNREACHABLE = {"screen": "network", "command": "ip route get <API server address>"}
 
 
 class InitJoinPage(StepPage):
     STEP_ID = "init"
     TITLE = "Init / Join"
-    INTRO = "Packages, the kubeadm configuration, and the run of kubeadm init or join."
+    INTRO = "Packages, the kubeadm config, then init or join."
+
+    DEFAULT_CSS = """
+    InitJoinPage TabbedContent { height: 1fr; }
+    InitJoinPage TabbedContent > ContentSwitcher { height: 1fr; }
+    InitJoinPage TabPane { height: 1fr; padding: 0; }
+    InitJoinPage .pane-scroll { height: 1fr; }
+    InitJoinPage #join-probe-result { margin-bottom: 1; }
+    """
+
+    BINDINGS = [
+        Binding("g", "go_fix", "Go to the fix"),
+        Binding("j", "fresh_join", "New join command"),
+        Binding("s", "reveal", "Show/hide secrets"),
+        Binding("c", "install_cni", "Install CNI"),
+    ]
+
+    # --------------------------------------------------------------- worker messages
+    @dataclass
+    class ConfigReady(Message):
+        preview: ConfigPreview | None
+        kubeadm: KubeVersion | None
+        error: str = ""
+
+    @dataclass
+    class RunLine(Message):
+        line: str
+
+    @dataclass
+    class RunOutput(Message):
+        progress: RunProgress
+
+    @dataclass
+    class RunEnded(Message):
+        end: RunEnd
+
+    @dataclass
+    class ResetReady(Message):
+        preview: ResetPreview
+
+    @dataclass
+    class FreshJoin(Message):
+        command: JoinCommand | str
+        at: datetime
+
+    @dataclass
+    class ProbeDone(Message):
+        probe: EndpointProbe
+
+    @dataclass
+    class StepsApplied(Message):
+        outcomes: list[StepOutcome]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._run: KubeadmRun | None = None
+        self._busy = False
+        self._end: RunEnd | None = None
+        self._reveal = False
+        self._kubeadm: KubeVersion | None = None
+        self._action: Role | None = None
+        self._config_timer: Timer | None = None
+
+    # ---------------------------------------------------------------------- layout
+    def compose_body(self) -> ComposeResult:
+        choices = self.app.choices
+        mode = mode_index(kubeadm_action(choices), choices.role)
+        with TabbedContent(id="ij-tabs"):
+            with TabPane("Checks", id="ij-checks"):
+                yield CheckList()
+            with TabPane("Config", id="ij-config"), VerticalScroll(classes="pane-scroll"):
+                yield ConfigView(mode=mode, cni=choices.cni)
+            with TabPane("Join", id="ij-join"), VerticalScroll(classes="pane-scroll"):
+                yield JoinForm(endpoint=choices.join_endpoint,
+                               control_plane=choices.role == "control-plane")
+                yield Button("Test the connection", id="join-probe")
+                yield Static("", id="join-probe-result", markup=False)
+            with TabPane("Run", id="ij-run"):
+                yield RunPanel()
+            with TabPane("Reset", id="ij-reset"), VerticalScroll(classes="pane-scroll"):
+                yield ResetPanel()
+            with TabPane("Diagnose", id="ij-diagnose"), VerticalScroll(classes="pane-scroll"):
+                yield DiagnoseBox()
+
+    def on_mount(self) -> None:
+        self.query_one(RunPanel).set_action(self.action)
+        self.refresh_config(read_tools=True)
+        self.refresh_reset()
+
+    def show_results(self, results: list[CheckResult]) -> None:
+        super().show_results(results)
+        self.refresh_config(read_tools=True)
+
+    # -------------------------------------------------------------- the node's mode
+    @property
+    def action(self) -> Role:
+        """init or join, as chosen on the Config tab (at first: what the choices imply)."""
+        return self._action or kubeadm_action(self.app.choices)
+
+    def on_config_view_mode_chosen(self, event: ConfigView.ModeChosen) -> None:
+        choices = self.app.choices
+        self._action = event.action
+        choices.role = event.role
+        choices.join_endpoint = self.query_one(JoinForm).endpoint if event.action == "join" else ""
+        self.query_one(JoinForm).set_control_plane(event.role == "control-plane")
+        self.query_one(RunPanel).set_action(event.action)
+        self._choices_changed()
+
+    def on_config_view_cni_chosen(self, event: ConfigView.CniChosen) -> None:
+        choices = self.app.choices
+        choices.cni = event.key
+        plugin = get_cni(event.key)
+        if plugin.manifest_url is not None:  # Cilium takes its pool from podSubnet instead
+            choices.pod_subnet = plugin.default_pod_subnet
+        self._choices_changed()
+
+    def on_join_form_changed(self, event: JoinForm.Changed) -> None:
+        if self.action != "join":
+            return  # the form only feeds a join's configuration
+        self.app.choices.join_endpoint = event.endpoint
+        # Rebuild the YAML once typing pauses, not on every key.
+        if self._config_timer is not None:
+            self._config_timer.stop()
+        self._config_timer = self.set_timer(0.4, self.refresh_config)
+
+    def _choices_changed(self) -> None:
+        self.refresh_config()
+        self.app.refresh_banner()
+        self.app.action_recheck()
+
+    # ------------------------------------------------------------------ config tab
+    def refresh_config(self, *, read_tools: bool = False) -> None:
+        self._config_worker(self.action, dataclasses.replace(self.app.choices),
+                            self.query_one(JoinForm).secrets(),
+                            None if read_tools else self._kubeadm, read_tools)
+
+    @work(thread=True, exclusive=True, group="init-config", exit_on_error=False)
+    def _config_worker(self, action: Role, choices: WizardChoices, secrets: JoinSecrets,
+                       kubeadm: KubeVersion | None, read_tools: bool) -> None:
+        if read_tools:
+            kubeadm = installed_tools(self.app.host)["kubeadm"].version
+        try:
+            params = params_from_choices(choices, kubeadm=kubeadm, secrets=secrets, action=action)
+        except ValueError as error:  # an unsupported Kubernetes version in the choices
+            self.post_message(self.ConfigReady(None, kubeadm, str(error)))
+            return
+        self.post_message(self.ConfigReady(config_preview(self.app.host, params), kubeadm))
+
+    def on_init_join_page_config_ready(self, message: ConfigReady) -> None:
+        self._kubeadm = message.kubeadm
+        self.query_one(ConfigView).show(message.preview, self.app.choices, message.error)
+
+    # --------------------------------------------------------------------- buttons
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        handlers = {
+            "run-start": self.action_run, "run-cancel": self.action_cancel,
+            "run-go-fix": self.action_go_fix, "run-fresh-join": self.action_fresh_join,
+            "run-cni": self.action_install_cni, "reset-run": self.action_reset,
+            "reset-cleanup": self.action_cleanup, "join-probe": self.action_probe,
+        }
+        handler = handlers.get(event.button.id or "")
+        if handler is not None:
+            event.stop()
+            handler()
+
+    def _may_change_host(self) -> bool:
+        if self.app.host.read_only:
+            self.notify("Not running as root: this wizard is read-only here.",
+                        severity="warning")
+            return False
+        if self._busy:
+            self.notify("kubeadm is still running.", severity="warning")
+            return False
+        return True
+
+    # ------------------------------------------------------------------- init/join
+    def action_run(self) -> None:
+        if not self._may_change_host():
+            return
+        action = self.action
+        host = self.app.host
+        if action == "join":
+            problems = self.query_one(JoinForm).problems()
+            if problems:
+                self.query_one(TabbedContent).active = "ij-join"
+                self.notify(problems[0], title="The join form is not complete",
+                            severity="warning", markup=False)
+                return
+            what = ("checks the route and the TCP port of the API server, then runs kubeadm "
+                    "join with a private copy of the configuration that holds the token")
+        else:
+            what = ("runs kubeadm init, and on success copies admin.conf to your "
+                    "~/.kube/config")
+        question = (f"Run kubeadm {action} on {host.label}?\n\nThe wizard writes {CONFIG_PATH}, "
+                    f"{what}. kubeadm then changes the host: /etc/kubernetes, the kubelet and "
+                    "the static Pods of the control plane.")
+        self.app.push_screen(ConfirmDialog(question, yes=f"Run kubeadm {action}"),
+                             callback=lambda yes: self._start(action) if yes else None)
+
+    def _start(self, action: Role) -> None:
+        self._busy, self._reveal = True, False
+        self.query_one(TabbedContent).active = "ij-run"
+        self.query_one(RunPanel).begin(f"kubeadm {action} --config {CONFIG_PATH}", counted=True)
+        self._run_worker(action, dataclasses.replace(self.app.choices),
+                         self.query_one(JoinForm).secrets())
+
+    @work(thread=True, exclusive=True, group="kubeadm-run", exit_on_error=False)
+    def _run_worker(self, action: Role, choices: WizardChoices, secrets: JoinSecrets) -> None:
+        host = self.app.host
+        kubeadm = installed_tools(host)["kubeadm"].version
+        params = params_from_choices(choices, kubeadm=kubeadm, secrets=secrets, action=action)
+        for outcome in apply_steps(host, [config_step(params)]):
+            self._say(f"{outcome.status}: {outcome.title}")
+            if outcome.failed:
+                self.post_message(self.RunEnded(RunEnd(None, notes=outcome.messages)))
+                return
+        if action == "join" and params.join_endpoint:
+            probe = probe_endpoint(host, params.join_endpoint)
+            for line in (probe.route, probe.message):
+                if line:
+                    self._say(line)
+            if probe.ran and not probe.connected:
+                refusal = {"problem": f"This node cannot reach the API server: {probe.message}",
+                           **_UNREACHABLE}
+                self.post_message(self.RunEnded(RunEnd(None, refusal=refusal)))
+                return
+        with prepared_command(host, params) as argv:
+            run = KubeadmRun(host, argv, control_plane=params.control_plane_join,
+                             secrets=(params.token or "", params.certificate_key or ""))
+            self._run = run
+            result = run.execute(on_progress=lambda p: self.post_message(self.RunOutput(p)))
+        self._run = None
+        notes = self._after_init() if action == "init" and result.succeeded else []
+        self.post_message(self.RunEnded(RunEnd(result, notes=notes,
+                                               cni=cni_install_step(choices))))
+
+    def _after_init(self) -> list[str]:
+        """Copy admin.conf for the invoking user (a journaled step); say what happened."""
+        step = admin_kubeconfig_step(self.app.host)
+        if isinstance(step, str):
+            return [f"admin.conf was not copied: {step}."]
+        outcome = apply_steps(self.app.host, [step])[0]
+        return [f"{outcome.status}: {step.title}", *outcome.messages]
+
+    def _say(self, line: str) -> None:
+        self.post_message(self.RunLine(line))
+
+    def action_cancel(self) -> None:
+        if self._run is not None:
+            self._run.cancel()
+            self.query_one(RunPanel).write("(cancelling: SIGTERM sent to kubeadm)")
+
+    def on_init_join_page_run_line(self, message: RunLine) -> None:
+        self.query_one(RunPanel).write(message.line)
+
+    def on_init_join_page_run_output(self, message: RunOutput) -> None:
+        self.query_one(RunPanel).add(message.progress)
+
+    def on_init_join_page_run_ended(self, message: RunEnded) -> None:
+        self._busy = False
+        self._end = message.end
+        panel = self.query_one(RunPanel)
+        panel.finish(message.end, reveal=self._reveal)
+        # Focus what comes next, so Enter does it and the page's keys (g, j, s, c) work.
+        succeeded = message.end.result is not None and message.end.result.succeeded
+        next_button = ("#run-fresh-join" if message.end.init_succeeded else
+                       "#run-go-fix" if message.end.fix_screen and not succeeded else
+                       "#run-start")
+        self.query_one(next_button, Button).focus()
+        self.refresh_bindings()
+        self.refresh_reset()
+        self.app.action_recheck()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        error = f"{type(event.worker.error).__name__}: {event.worker.error}"
+        self.notify(error, title="Init / Join", severity="error", markup=False)
+        if event.worker.group == "kubeadm-run":
+            self.post_message(self.RunEnded(RunEnd(None, notes=[error])))
+
+    # -------------------------------------------------------------------- end panel
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        end = self._end
+        if action == "go_fix":
+            return bool(end and end.fix_screen and not (end.result and end.result.succeeded))
+        if action in ("fresh_join", "install_cni"):
+            return bool(end and end.init_succeeded)
+        if action == "reveal":
+            return bool(end and (end.fresh or (end.result and end.result.join_commands)))
+        return True
+
+    def action_go_fix(self) -> None:
+        if self._end is not None and self._end.fix_screen:
+            self.app.action_go(self._end.fix_screen)
+
+    def action_reveal(self) -> None:
+        if self._end is not None:
+            self._reveal = not self._reveal
+            self.query_one(RunPanel).show_outcome(self._end, reveal=self._reveal)
+
+    def action_fresh_join(self) -> None:
+        self.query_one(RunPanel).write("$ kubeadm token create --print-join-command")
+        self._fresh_worker()
+
+    @work(thread=True, exclusive=True, group="init-join-command", exit_on_error=False)
+    def _fresh_worker(self) -> None:
+        self.post_message(self.FreshJoin(fresh_join_command(self.app.host),
+                                         datetime.now().astimezone()))
+
+    def on_init_join_page_fresh_join(self, message: FreshJoin) -> None:
+        if isinstance(message.command, str):
+            self.notify(message.command, title="No fresh join command", severity="error",
+                        markup=False)
+            return
+        if self._end is not None:
+            self._end.fresh = message.command
+            self._end.fresh_expires = message.at + TOKEN_LIFETIME
+            self.query_one(RunPanel).show_outcome(self._end, reveal=self._reveal)
+        self.query_one(RunPanel).write("(a fresh join command is in the panel below)")
+
+    def action_install_cni(self) -> None:
+        if not self._may_change_host():
+            return
+        step = cni_install_step(self.app.choices)
+        commands = "\n".join(step.shell_commands)
+        self._confirm_steps([step], f"{step.title}?\n\n{step.why}\n\n{commands}", "Install")
+
+    # ------------------------------------------------------------------------ reset
+    def refresh_reset(self) -> None:
+        self._reset_worker()
+
+    @work(thread=True, exclusive=True, group="init-reset", exit_on_error=False)
+    def _reset_worker(self) -> None:
+        self.post_message(self.ResetReady(reset_preview(self.app.host)))
+
+    def on_init_join_page_reset_ready(self, message: ResetReady) -> None:
+        self.query_one(ResetPanel).show(message.preview)
+
+    def action_reset(self) -> None:
+        if not self._may_change_host():
+            return
+        question = (f"Run kubeadm reset --force on {self.app.host.label}?\n\nIt stops the "
+                    "kubelet, removes the Kubernetes containers, /etc/kubernetes' certificates "
+                    "and kubeconfig files and the etcd data (the Reset tab lists them).")
+        self.app.push_screen(ConfirmDialog(question, yes="Reset"),
+                             callback=lambda yes: self._start_reset() if yes else None)
+
+    def _start_reset(self) -> None:
+        self._busy = True
+        self.query_one(TabbedContent).active = "ij-run"
+        argv = reset_command(self.app.choices.cri_socket or None)
+        self.query_one(RunPanel).begin(" ".join(argv), counted=False)
+        self._reset_run_worker(argv)
+
+    @work(thread=True, exclusive=True, group="kubeadm-run", exit_on_error=False)
+    def _reset_run_worker(self, argv: list[str]) -> None:
+        run = KubeadmRun(self.app.host, argv)
+        self._run = run
+        result = run.execute(on_progress=lambda p: self.post_message(self.RunOutput(p)))
+        self._run = None
+        self.post_message(self.RunEnded(RunEnd(result)))
+
+    def action_cleanup(self) -> None:
+        if not self._may_change_host():
+            return
+        steps = self.query_one(ResetPanel).selected()
+        if steps:
+            titles = "\n".join(f"- {step.title}" for step in steps)
+            self._confirm_steps(steps, f"Apply these cleanups?\n\n{titles}", "Apply")
+
+    # ------------------------------------------------------------- applying steps
+    def _confirm_steps(self, steps: list[Step], question: str, yes: str) -> None:
+        def confirmed(answer: bool | None) -> None:
+            if answer:
+                self.query_one(TabbedContent).active = "ij-run"
+                self.query_one(RunPanel).write(f"$ applying: {', '.join(s.title for s in steps)}")
+                self._apply_worker(steps)
+
+        self.app.push_screen(ConfirmDialog(question, yes=yes), callback=confirmed)
+
+    @work(thread=True, exclusive=True, group="init-apply", exit_on_error=False)
+    def _apply_worker(self, steps: list[Step]) -> None:
+        self.post_message(self.StepsApplied(apply_steps(self.app.host, steps)))
+
+    def on_init_join_page_steps_applied(self, message: StepsApplied) -> None:
+        panel = self.query_one(RunPanel)
+        for outcome in message.outcomes:
+            panel.write(f"{outcome.status}: {outcome.title}")
+            for line in outcome.messages:
+                panel.write(f"    {line}")
+        self.refresh_reset()
+        self.app.action_recheck()
+
+    # ----------------------------------------------------------------------- join
+    def action_probe(self) -> None:
+        endpoint = self.query_one(JoinForm).endpoint
+        self.query_one("#join-probe-result", Static).update(f"Testing {endpoint}…")
+        self._probe_worker(endpoint)
+
+    @work(thread=True, exclusive=True, group="init-probe", exit_on_error=False)
+    def _probe_worker(self, endpoint: str) -> None:
+        self.post_message(self.ProbeDone(probe_endpoint(self.app.host, endpoint)))
+
+    def on_init_join_page_probe_done(self, message: ProbeDone) -> None:
+        probe = message.probe
+        mark = "✔ " if probe.connected else "✘ " if probe.ran else ""
+        text = "\n".join(filter(None, (probe.route, mark + probe.message)))
+        self.query_one("#join-probe-result", Static).update(text)
+

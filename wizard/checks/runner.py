@@ -19,6 +19,7 @@ def _load_check_modules() -> None:
     import wizard.checks.kernel_networking  # noqa: F401
     import wizard.checks.container_runtime  # noqa: F401
     import wizard.checks.cgroups  # noqa: F401
+    import wizard.checks.init_join  # noqa: F401
 
 
 def run_checks(host: Host, choices: WizardChoices | None = None, *,

@@ -119,14 +119,16 @@ class StreamedCommand:
             return
         masked: list[str] = []
         assert process.stdout is not None
+        read_to_the_end = False
         try:
             for raw in process.stdout:
                 text = raw.rstrip("\n")
                 line = StreamLine(text, self._mask(text))
                 masked.append(line.masked)
                 yield line
+            read_to_the_end = True
         finally:
-            if process.poll() is None and not self._cancelled:
+            if not read_to_the_end and process.poll() is None and not self._cancelled:
                 # The consumer stopped reading early: the program must not outlive the run.
                 self.cancel()
             process.stdout.close()
