@@ -1,4 +1,4 @@
-"""The network subcommands: routes, route get, links (fields as iproute2's JSON)."""
+"""The network subcommands: routes, route get|add|del, links (fields as iproute2's JSON)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import argparse
 import json
 import socket
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from wizard.host.base import Host
+    from wizard.steps.step import Step
 
 
 def add_network_commands(sub, add_host_options) -> None:
@@ -29,6 +30,17 @@ def add_network_commands(sub, add_host_options) -> None:
     get.add_argument("addresses", nargs="+", metavar="ADDRESS")
     get.add_argument("--from", dest="source", metavar="SRC", help="source address")
     get.add_argument("--json", action="store_true", help="as `ip -j route get`")
+    for op, help_text in (("add", "add a route (live, and with --persist at boot too)"),
+                          ("del", "delete a route (live, and with --persist at boot too)")):
+        change = actions.add_parser(op, help=help_text, description=help_text)
+        add_host_options(change)
+        change.add_argument("prefix", metavar="PREFIX", help="destination, e.g. 10.96.0.0/12")
+        change.add_argument("words", nargs="*", metavar="via GW | dev IF | metric N | table T",
+                            help="as `ip route add` takes them")
+        change.add_argument("--dry-run", action="store_true",
+                            help="show the steps and diffs, change nothing")
+        change.add_argument("--persist", action="store_true",
+                            help="also write the route into whatever configures the interface")
     links = sub("links", "show the network adapters and their addresses")
     links.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -69,7 +81,86 @@ def cmd_routes(host: Host, args: argparse.Namespace) -> int:
 def cmd_route(host: Host, args: argparse.Namespace) -> int:
     if args.route_action == "get":
         return _route_get(host, args)
-    raise AssertionError(args.route_action)
+    return _route_change(host, args, args.route_action)
+
+
+def _route_change(host: Host, args: argparse.Namespace, op: str) -> int:
+    """Validate, show the plan, apply, verify; over SSH, keep only what the operator confirms."""
+    from wizard.cli import UsageError, _refuse_read_only
+    from wizard.network.route_plan import PersistError, route_steps, verify_route
+    from wizard.network.route_spec import RouteContext, RouteRequest, validate
+    from wizard.network.ssh_guard import changes_ssh_path, guard_plan
+    from wizard.report import plan_text
+    from wizard.steps import preview
+
+    try:
+        request = RouteRequest.from_words([args.prefix, *args.words])
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    context = RouteContext.from_host(host)
+    verdict = validate(request, context, op)
+    if verdict.spec is None:
+        raise UsageError(" ".join(p.message for p in verdict.errors))
+    for warning in verdict.warnings:
+        print(f"warning: {warning.message}", file=sys.stderr)
+    try:
+        steps = route_steps(host, verdict.spec, op, persist=args.persist, context=context)
+    except PersistError as error:
+        raise UsageError(f"--persist: {error}") from None
+    print(plan_text(preview(host, steps)), end="")
+    explanation = changes_ssh_path(host, verdict.spec, op, context=context)
+    if args.dry_run:
+        print(f"{explanation}\n" if explanation else "", end="")
+        print("Dry run: nothing was changed.")
+        return 0
+    _refuse_read_only(host)
+    guard = guard_plan(steps, explanation) if explanation else None
+    if not _apply(host, list(guard.now) if guard else steps):
+        return 1
+    problem = None
+    if host.changes_running_kernel:
+        problem = verify_route(host, verdict.spec, op)
+        print(f"verify: {problem}" if problem else "verify: the host's own lookup agrees.")
+    if guard is not None:
+        print(guard.explanation)
+        if not ask_to_keep("Does the SSH session still answer? Keep the change?"):
+            _apply(host, list(guard.on_revert))
+            print("Not confirmed: the route change was reverted.")
+            return 1
+        if not _apply(host, list(guard.on_keep)):
+            return 1
+    return 1 if problem else 0
+
+
+def _apply(host: Host, steps: list[Step]) -> bool:
+    from wizard.report import outcome_text
+    from wizard.steps import apply_steps
+
+    if not steps:
+        return True
+    outcomes = apply_steps(host, steps)
+    print(outcome_text(outcomes))
+    return not any(outcome.failed for outcome in outcomes)
+
+
+def ask_to_keep(question: str, timeout: float | None = None,
+                stream: TextIO | None = None) -> bool:
+    """Ask on the terminal; no answer within `timeout` seconds (or no terminal) means no."""
+    import select
+
+    from wizard.network.ssh_guard import REVERT_SECONDS
+
+    timeout = REVERT_SECONDS if timeout is None else timeout
+    stream = stream or sys.stdin
+    print(f"{question} [y/N] (reverting in {timeout:g} s) ", end="", flush=True)
+    try:
+        ready, _, _ = select.select([stream], [], [], timeout)
+    except (OSError, ValueError):  # no stdin at all
+        ready = []
+    answer = stream.readline() if ready else ""
+    if not ready:
+        print()
+    return answer.strip().lower() in ("y", "yes")
 
 
 def _route_get(host: Host, args: argparse.Namespace) -> int:

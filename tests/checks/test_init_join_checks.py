@@ -120,7 +120,9 @@ def test_ranges_are_compared_with_the_hosts_networks(installed):
             return [Address("eth0", 4, "192.168.1.20", 24)]
 
         def routes(self):
-            return [{"dst": "10.0.0.0/8", "dev": "wg0"}]
+            from wizard.network.rtnetlink import RouteTable
+
+            return RouteTable.from_iproute_json([{"dst": "10.0.0.0/8", "dev": "wg0"}])
 
     host.__dict__["network"] = Home()
     results = init_results(host, cni="calico", pod_subnet="192.168.0.0/16")
