@@ -154,16 +154,8 @@ def test_the_demo_hosts_show_their_state(tmp_path: Path):
     assert pi["KubeadmPackages"].status is Status.FAIL
 
 
-class LiveRoot(Host):
-    network = None
-
-    def __init__(self, root: Path) -> None:
-        super().__init__(root)
-        self.kind = "live"
-
-
-def test_the_endpoint_probe_connects_and_names_a_refusal(tmp_path):
-    host = LiveRoot(tmp_path)
+def test_the_endpoint_probe_connects_and_names_a_refusal(tmp_path, live_root):
+    host = live_root(tmp_path)
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen()
@@ -177,8 +169,8 @@ def test_the_endpoint_probe_connects_and_names_a_refusal(tmp_path):
     assert not probe_endpoint(Host(tmp_path), "10.0.0.1:6443").ran
 
 
-def test_the_probe_reports_the_route_the_kernel_would_take(tmp_path):
-    host = LiveRoot(tmp_path)
+def test_the_probe_reports_the_route_the_kernel_would_take(tmp_path, live_root):
+    host = live_root(tmp_path)
 
     class Kernel:
         def route_get(self, dst):

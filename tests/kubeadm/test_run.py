@@ -37,22 +37,9 @@ JOIN_TOKEN = "q1w2e3.r4t5y6u7i8o9p0a1"
 CA_HASH = "sha256:" + "ab" * 32
 
 
-class LiveRoot(Host):
-    """Files under a temporary root; commands run for real (the fake kubeadm on PATH)."""
-
-    network = None
-
-    def __init__(self, root: Path) -> None:
-        super().__init__(root)
-        self.kind = "live"
-
-    def _is_root(self) -> bool:
-        return True
-
-
 @pytest.fixture
-def host(tmp_path: Path) -> LiveRoot:
-    return LiveRoot(tmp_path / "root")
+def host(tmp_path: Path, live_root) -> Host:
+    return live_root(tmp_path / "root")
 
 
 @pytest.fixture

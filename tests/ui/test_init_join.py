@@ -29,7 +29,6 @@ import wizard.checks.init_join  # noqa: F401  (registers the Init / Join checks)
 from screens.app import WizardApp
 from screens.dialogs.confirm import ConfirmDialog
 from screens.widgets.kubeadm_run_panel import RunPanel
-from wizard.host.base import Host
 from wizard.kubeadm.plan import CONFIG_PATH
 from wizard.model import WizardChoices
 
@@ -42,21 +41,8 @@ JOIN_TOKEN = "q1w2e3.r4t5y6u7i8o9p0a1"
 CA_HASH = "sha256:7abee9aaed71ed5c84a873ad11bbcb67322d1b4125dad4286f5184e8e4249823"
 
 
-class LiveRoot(Host):
-    """Files under a temporary root; commands run for real (the fake kubeadm on PATH)."""
-
-    network = None
-
-    def __init__(self, root: Path) -> None:
-        super().__init__(root)
-        self.kind = "live"
-
-    def _is_root(self) -> bool:
-        return True
-
-
 @pytest.fixture
-def live_app(tmp_path, monkeypatch):
+def live_app(tmp_path, monkeypatch, live_root):
     """`live_app(scenario, **choices)`: the wizard on the Init / Join page of a live root."""
     monkeypatch.setenv("PATH", f"{FAKES}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("FAKE_KUBEADM_DELAY", "0")
@@ -65,7 +51,7 @@ def live_app(tmp_path, monkeypatch):
         monkeypatch.setenv("FAKE_KUBEADM_SCENARIO", scenario)
         root = tmp_path / "root"
         root.mkdir(exist_ok=True)
-        return WizardApp(LiveRoot(root), WizardChoices(**choices), screen="init")
+        return WizardApp(live_root(root), WizardChoices(**choices), screen="init")
 
     return make
 
