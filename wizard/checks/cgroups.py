@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wizard.checks.base import CheckContext, CheckResult, Status, check
+from wizard.checks.base import CheckContext, CheckResult, Status, check, worst
 from wizard.checks.container_runtime import answers_runtime_config, expected_cgroup_driver
 from wizard.facts.kernel import cgroup_mode, init_system
 from wizard.facts.runtime import (
@@ -68,7 +68,8 @@ def version_row(ctx: CheckContext) -> ConsistencyRow:
         return _row("cgroup version", "unknown", "v2", mode.evidence, None, Status.SKIP)
     value = f"v{mode.version}" + (" (hybrid)" if mode.hybrid else "")
     step = unified_cgroup_step(ctx.host) if mode.version == 1 else None
-    bad = Status.FAIL if cgroup_v1_is_error(ctx.minor) else Status.WARN
+    refused = cgroup_v1_is_error(ctx.minor) and ctx.choices.fail_cgroup_v1 is not False
+    bad = Status.FAIL if refused else Status.WARN
     return _row("cgroup version", value, "v2", mode.evidence, mode.version == 2, bad,
                 step.title if step else GRUB_ADVICE, (step,) if step else ())
 
@@ -148,11 +149,6 @@ def cgroup_table(ctx: CheckContext) -> list[ConsistencyRow]:
 
 
 # ---------------------------------------------------------------------------- checks
-def _worst(rows: list[ConsistencyRow]) -> Status:
-    statuses = [r.status for r in rows if r.status is not Status.SKIP]
-    return max(statuses, key=lambda s: s.weight) if statuses else Status.SKIP
-
-
 @check(SCREEN, "cgroups")
 def cgroup_version(ctx: CheckContext) -> CheckResult:
     row = version_row(ctx)
@@ -173,7 +169,7 @@ def cgroup_version(ctx: CheckContext) -> CheckResult:
 @check(SCREEN, "cgroups")
 def cgroup_driver(ctx: CheckContext) -> CheckResult:
     rows = [r for r in cgroup_table(ctx) if r.item != "cgroup version"]
-    status = _worst(rows)
+    status = worst(rows) or Status.SKIP
     steps: dict[str, Step] = {}
     for row in rows:
         steps.update((s.id, s) for s in row.steps)
