@@ -1,11 +1,338 @@
-"""The Network step."""
+"""The Network step: adapters, every routing table, route lookups, adding a route.
+
+The page owns all host work and runs it in thread workers: the table dump (a million routes
+take seconds), the lookups, /etc/resolv.conf, and a netlink monitor that keeps the table
+current on a live host. The widgets only show what they are given and post what the operator
+asked for. Nothing is read until the page is first shown, so a host with a huge table does
+not pay for it on the other steps.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.timer import Timer
+from textual.widgets import Static, TabbedContent, TabPane
+from textual.worker import WorkerCancelled, WorkerFailed, get_current_worker
+
+from screens.network_messages import (
+    AdaptersLoaded,
+    LoadFinished,
+    LookupAnswered,
+    LookupFailed,
+    NetworkChanged,
+    ResolversRead,
+    RoutesLoaded,
+)
 from screens.page import StepPage
+from screens.widgets.adapters import AdaptersPanel
+from screens.widgets.check_list import CheckList
+from screens.widgets.route_form import RouteForm
+from screens.widgets.route_lookup import Question, RouteLookup, ready_questions
+from screens.widgets.route_table import RouteTablePanel
+from wizard.checks.base import CheckResult
+from wizard.checks.network import AdvertiseFacts, advertise_facts
+from wizard.checks.requirements import nameservers
+from wizard.network.lookup import lookup
+from wizard.network.monitor import EVERYTHING, LINKS, ROUTES, RULES, NetlinkMonitor
+from wizard.network.rtnetlink import RouteTable
+from wizard.network.ssh_guard import GuardedPlan
+from wizard.steps.step import Step
+
+MONITOR_GROUP = "network-monitor"
+"""The monitor worker never ends on a live host: tests wait for the other groups."""
+_MIN_RELOAD_GAP = 0.2
 
 
 class NetworkPage(StepPage):
     STEP_ID = "network"
     TITLE = "Network"
-    INTRO = "Adapters, the routing table, and which address the cluster will use."
+    INTRO = "Adapters, every routing table, and the address the cluster uses."
+
+    DEFAULT_CSS = """
+    NetworkPage #network-status { height: 1; color: $text-muted; }
+    NetworkPage #network-tabs { height: 1fr; }
+    NetworkPage TabPane { padding: 0; }
+    NetworkPage TabPane > * { height: 1fr; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.routes: RouteTable | None = None
+        self.rules: Sequence[Mapping[str, Any]] = ()
+        self.facts: AdvertiseFacts | None = None
+        self.dns_servers: list[str] = []
+        self.results: list[CheckResult] = []
+        self._started = False
+        self._loading = False
+        self._pending: set[str] = set()
+        self._reload_timer: Timer | None = None
+        self._next_load = 0.0
+        self._last_question: RouteLookup.Asked | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="network-status", markup=False)
+        # Inspecting another namespace (a pod's) is about its routes: open on them.
+        initial = "tab-routes" if self.app.host.netns else "tab-adapters"
+        with TabbedContent(id="network-tabs", initial=initial):
+            with TabPane("Adapters", id="tab-adapters"):
+                yield AdaptersPanel()
+            with TabPane("Routes", id="tab-routes"):
+                yield RouteTablePanel()
+            with TabPane("Lookup", id="tab-lookup"):
+                yield RouteLookup()
+            with TabPane("Add route", id="tab-add-route"):
+                yield VerticalScroll(id="route-form-box")
+            with TabPane("Checks", id="tab-checks"):
+                yield CheckList()
+
+    @property
+    def where(self) -> str:
+        host = self.app.host
+        return f"netns {host.netns}" if host.netns else host.label
+
+    @property
+    def live(self) -> bool:
+        """A running kernel to ask and to watch (not a demo, not --root)."""
+        return self.app.host.kind == "live"
+
+    # ------------------------------------------------------------------ start and reload
+    def on_show(self) -> None:
+        if not self._started:
+            self._started = True
+            self._start()
+        self._schedule_load()
+
+    def _start(self) -> None:
+        if self.app.host.network is None:
+            self._show_error(f"{self.app.host.label} is not a running system: no live "
+                             "routing table, no adapters to show")
+            return
+        self._status(f"{self.where} · reading the routing table…")
+        self._read_resolvers()
+        if self.live:
+            self._watch()  # reports "everything changed" once it listens, which loads
+        else:
+            self._pending |= EVERYTHING
+
+    def _schedule_load(self) -> None:
+        """Load what changed, at most once per 2x the last load's duration, and only while
+        the page is on screen (a hidden page catches up when it is shown)."""
+        if not self._pending or self._loading or self._reload_timer or not self.display:
+            return
+        delay = self._next_load - time.monotonic()
+        if delay > 0:
+            self._reload_timer = self.set_timer(delay, self._start_load)
+        else:
+            self._start_load()
+
+    def _start_load(self) -> None:
+        self._reload_timer = None
+        kinds, self._pending = frozenset(self._pending), set()
+        self._loading = True
+        self._load(kinds, self.routes, self.rules)
+
+    @work(thread=True, exclusive=True, group="network-load", exit_on_error=False)
+    def _load(self, kinds: frozenset[str], routes: RouteTable | None,
+              rules: Sequence[Mapping[str, Any]]) -> None:
+        """The routes first (what the operator waits for), then the adapters."""
+        network = self.app.host.network
+        error = ""
+        try:
+            if routes is None or kinds & {ROUTES, RULES}:
+                started = time.perf_counter()
+                routes, rules = network.routes(), network.rules()
+                self.post_message(RoutesLoaded(routes, rules, time.perf_counter() - started))
+            self.post_message(AdaptersLoaded(advertise_facts(network.links(), routes)))
+        except OSError as failure:
+            error = failure.strerror or str(failure)
+        except Exception as failure:  # a bug must show, not leave the page "reading" forever
+            error = f"{type(failure).__name__}: {failure}"
+            raise
+        finally:
+            self.post_message(LoadFinished(error))
+
+    @work(thread=True, exclusive=True, group=MONITOR_GROUP, exit_on_error=False)
+    def _watch(self) -> None:
+        worker = get_current_worker()
+        try:
+            monitor = NetlinkMonitor(self.app.host.netns)
+        except OSError as error:
+            self.post_message(LoadFinished(error.strerror or str(error)))
+            return
+        with monitor:
+            self.post_message(NetworkChanged(EVERYTHING))
+            while not worker.is_cancelled:
+                changed = monitor.wait_for_change(0.25)
+                if changed:
+                    self.post_message(NetworkChanged(changed))
+
+    @work(thread=True, exclusive=True, group="network-dns", exit_on_error=False)
+    def _read_resolvers(self) -> None:
+        """The nameservers; inside a named namespace, `ip netns exec` uses its own file."""
+        host = self.app.host
+        text = None
+        if host.netns:
+            text = host.read_optional(f"/etc/netns/{host.netns}/resolv.conf")
+        text = text if text is not None else host.read_optional("/etc/resolv.conf")
+        self.post_message(ResolversRead(nameservers(text or "")))
+
+    def on_network_changed(self, message: NetworkChanged) -> None:
+        self._pending |= message.kinds
+        self._schedule_load()
+
+    def on_routes_loaded(self, message: RoutesLoaded) -> None:
+        self.routes, self.rules = message.routes, message.rules
+        self._next_load = time.monotonic() + max(_MIN_RELOAD_GAP, 2 * message.seconds)
+        self._status(f"{self.where} · {len(message.routes):,} routes · "
+                     f"{len(message.rules)} policy rules")
+        self.query_one(RouteTablePanel).show_routes(message.routes, message.rules)
+        if self._last_question is not None:  # the highlight must point into the new snapshot
+            self._ask(self._last_question, refresh=True)
+
+    def on_adapters_loaded(self, message: AdaptersLoaded) -> None:
+        self.facts = message.facts
+        self._show_choices()
+
+    def on_load_finished(self, message: LoadFinished) -> None:
+        self._loading = False
+        if message.error:
+            self._show_error(f"{self.where} · {message.error}")
+        self._schedule_load()
+
+    def on_resolvers_read(self, message: ResolversRead) -> None:
+        self.dns_servers = message.servers
+        self._show_choices()
+
+    def _status(self, text: str) -> None:
+        self.query_one("#network-status", Static).update(text)
+
+    def _show_error(self, text: str) -> None:
+        self._status(text)
+        self.query_one(RouteTablePanel).show_error(text)
+        self.query_one(AdaptersPanel).show_error(text)
+
+    # ------------------------------------------------------------------ checks and choices
+    def show_results(self, results: list[CheckResult]) -> None:
+        """Checks ran again (after a choice or an apply): refresh what depends on them.
+
+        A demo host has no monitor, so its table is re-read here, after every apply.
+        """
+        super().show_results(results)
+        self.results = results
+        self._show_choices()
+        if self._started and not self.live and self.app.host.network is not None:
+            self._pending |= {ROUTES, LINKS}
+            self._schedule_load()
+
+    def _show_choices(self) -> None:
+        choices = self.app.choices
+        if self.facts is not None:
+            adapters = self.query_one(AdaptersPanel)
+            adapters.show(self.facts, choices.advertise_address)
+            adapters.show_verdict(next((r for r in self.results if r.id == "AdvertiseAddress"),
+                                       None))
+        self.query_one(RouteLookup).set_questions(
+            ready_questions(choices, self.facts, self.dns_servers))
+
+    @on(AdaptersPanel.AdvertiseChosen)
+    def _advertise_chosen(self, event: AdaptersPanel.AdvertiseChosen) -> None:
+        if event.address == self.app.choices.advertise_address:
+            return
+        self.app.choices.advertise_address = event.address
+        self.app.refresh_banner()
+        self.app.action_recheck()
+        self._show_choices()
+        self.notify(f"The cluster will use {event.address}." if event.address
+                    else "kubeadm will pick the address itself (the default route's).")
+
+    @on(AdaptersPanel.AddRouteWanted)
+    def _add_route_wanted(self) -> None:
+        self.query_one(TabbedContent).active = "tab-add-route"
+        self.call_after_refresh(lambda: self.query_one("#route-dst").focus())
+
+    # ------------------------------------------------------------------ the route helper
+    @on(TabbedContent.TabActivated, pane="#tab-add-route")
+    def _route_tab_opened(self) -> None:
+        """The form reads the whole table when it mounts: only once it is wanted."""
+        box = self.query_one("#route-form-box", VerticalScroll)
+        if not box.children:
+            box.mount(RouteForm(self.app.host))
+
+    @on(RouteForm.Submitted)
+    def _route_submitted(self, event: RouteForm.Submitted) -> None:
+        event.stop()
+        self._apply_route(event.form, event.steps, event.guard)
+
+    @work(group="route-apply", exit_on_error=False)
+    async def _apply_route(self, form: RouteForm, steps: list[Step],
+                           guard: GuardedPlan | None) -> None:
+        """Apply through the app (progress, journal, re-check), then let the form re-read
+        the host and, over SSH, ask to keep the change before it reverts itself."""
+        try:
+            await self.app.apply_plan(steps).wait()
+        except (WorkerCancelled, WorkerFailed):
+            return
+        form.reload()
+        if guard is not None:
+            form.confirm_or_revert(guard)
+
+    # ------------------------------------------------------------------ lookups
+    @on(RouteLookup.Asked)
+    def _asked(self, event: RouteLookup.Asked) -> None:
+        event.stop()
+        self._ask(event)
+
+    def _ask(self, asked: RouteLookup.Asked, *, refresh: bool = False) -> None:
+        """Look up in a worker; `refresh`: the same question on a new snapshot, which must
+        not pull the operator's cursor to the answer again."""
+        if self.routes is None:
+            self.query_one(RouteLookup).show_error("The routing table is still being read.")
+            return
+        self._last_question = asked
+        addresses = {link.name: [a.cidr for a in link.addresses]
+                     for link in (self.facts.links if self.facts else ())}
+        self._lookup(asked.dst, asked.src, asked.question, self.routes, self.rules, addresses,
+                     refresh)
+
+    @work(thread=True, exclusive=True, group="network-lookup", exit_on_error=False)
+    def _lookup(self, dst: str, src: str | None, question: Question | None, routes: RouteTable,
+                rules: Sequence[Mapping[str, Any]], addresses: dict[str, list[str]],
+                refresh: bool) -> None:
+        """The replay names the rule and the row; on a live host the kernel has the last word."""
+        try:
+            kernel = self.app.host.network.route_get(dst, src) if self.live else None
+            answer = lookup(routes, rules or None, dst, src, addresses=addresses)
+        except (OSError, ValueError) as error:
+            self.post_message(LookupFailed(str(error)))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(LookupAnswered(dst, question, answer, kernel, routes, refresh))
+
+    def on_lookup_answered(self, message: LookupAnswered) -> None:
+        if message.routes is not self.routes:
+            return  # a newer snapshot arrived; its own lookup is on the way
+        panel = self.query_one(RouteTablePanel)
+        panel.mark_route(message.answer.get("route_index"), jump=not message.refresh)
+        position = panel.table_view.highlight
+        if message.answer.get("route_index") is None:
+            where = "No route matched, so nothing is highlighted in the Routes tab."
+        elif position is None:
+            where = "The matched route is hidden by the filter in the Routes tab."
+        else:
+            where = f"Row {position + 1:,} of the Routes tab is highlighted (t: show it)."
+        self.query_one(RouteLookup).show_answer(message.dst, message.answer, message.kernel,
+                                                message.question, where)
+
+    def on_lookup_failed(self, message: LookupFailed) -> None:
+        self.query_one(RouteLookup).show_error(f"The lookup failed: {message.error}")
+
+    @on(RouteLookup.ShowInTable)
+    def _show_in_table(self) -> None:
+        self.query_one(TabbedContent).active = "tab-routes"
+        self.query_one(RouteTablePanel).table_view.focus()

@@ -3,16 +3,19 @@
 Textual's DataTable measures every cell when rows are added, which froze for about 9 s at
 100,000 rows. This view keeps no per-row widgets or measurements: it asks its row source for
 the handful of rows that are visible, formats them when they are painted, and caches nothing
-but column widths.
+but column widths. Filtering, sorting and reloading are the source's business: the view is
+handed a new source and keeps the operator's place in it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -22,11 +25,14 @@ from textual.strip import Strip
 
 
 class RowSource(Protocol):
-    """What the view needs from a table of rows, however large."""
+    """What the view needs from a table of rows, however large.
+
+    A source may also define ``style(index) -> Style | None`` to colour some rows.
+    """
 
     def __len__(self) -> int: ...
 
-    def row(self, index: int) -> tuple[str, ...]: ...
+    def row(self, index: int) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True)
@@ -35,13 +41,37 @@ class Column:
     width: int
 
 
+class _Empty:
+    def __len__(self) -> int:
+        return 0
+
+    def row(self, index: int) -> Sequence[str]:
+        raise IndexError(index)
+
+
 HEADER_STYLE = Style(bold=True, reverse=True)
 CURSOR_STYLE = Style(reverse=True)
 MATCH_STYLE = Style(bgcolor="dark_green", bold=True)
 
 
+def fit_columns(titles: Sequence[str], sample: Sequence[Sequence[str]],
+                limits: Sequence[int]) -> list[Column]:
+    """Columns as wide as their title and the widest sampled cell, up to each limit.
+
+    Measuring a sample (the first and last rows, say) instead of every row is what lets a
+    million-row table open at once; a longer cell is cut with an ellipsis.
+    """
+    widths = [len(title) for title in titles]
+    for cells in sample:
+        for position, cell in enumerate(cells[:len(widths)]):
+            widths[position] = max(widths[position], len(cell))
+    return [Column(title, min(width, limit))
+            for title, width, limit in zip(titles, widths, limits, strict=True)]
+
+
 class RouteView(ScrollView, can_focus=True):
-    """Rows from a RowSource, one line each, with a cursor and a highlighted (matched) row."""
+    """Rows from a RowSource, one line each, under a fixed header, with a cursor and one
+    highlighted row (the route a lookup matched)."""
 
     BINDINGS = [
         Binding("up", "cursor(-1)", "Up", show=False),
@@ -62,18 +92,30 @@ class RouteView(ScrollView, can_focus=True):
     def __init__(self, columns: list[Column], source: RowSource | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.columns = columns
-        self.source: RowSource = source if source is not None else ()
+        self.source: RowSource = source if source is not None else _Empty()
         self.highlight: int | None = None
 
     # ------------------------------------------------------------------ data
-    def set_source(self, source: RowSource, *, keep_cursor: bool = True) -> None:
-        """Swap in new rows (after a filter, sort or netlink change) without losing our place."""
+    def set_source(self, source: RowSource, *, keep_cursor: bool = True,
+                   cursor: int | None = None) -> None:
+        """Swap in new rows (after a filter, sort or netlink change) without losing our place.
+
+        ``cursor``: where the row that was under the cursor is now; the cursor follows it
+        and the view scrolls by the same amount, so that row stays on the same screen line.
+        Otherwise the cursor keeps its position (``keep_cursor``) or goes to the top.
+        """
         self.source = source
         count = len(source)
         self.virtual_size = Size(self._line_width, count + 1)
-        if not keep_cursor:
+        if cursor is not None:
+            self.scroll_to(y=self.scroll_offset.y + cursor - self.cursor, animate=False,
+                           immediate=True)
+            self.cursor = min(cursor, max(count - 1, 0))
+        elif keep_cursor:
+            self.cursor = min(self.cursor, max(count - 1, 0))
+        else:
+            self.scroll_to(y=0, animate=False, immediate=True)
             self.cursor = 0
-        self.cursor = min(self.cursor, max(count - 1, 0))
         self.refresh()
 
     def set_columns(self, columns: list[Column]) -> None:
@@ -82,9 +124,11 @@ class RouteView(ScrollView, can_focus=True):
         self.refresh()
 
     def mark(self, index: int | None) -> None:
-        """Highlight one row (the route a lookup matched) and bring it into view."""
+        """Highlight one row (None: none), put the cursor on it and bring it to the middle."""
         self.highlight = index
         if index is not None:
+            self.scroll_to(y=max(index - self._page_height() // 2, 0), animate=False,
+                           immediate=True)
             self.cursor = index
         self.refresh()
 
@@ -110,14 +154,31 @@ class RouteView(ScrollView, can_focus=True):
             self.cursor = max(0, min(index, len(self.source) - 1))
 
     def watch_cursor(self, index: int) -> None:
-        top = self.scroll_offset.y
-        height = self._page_height()
-        if index < top:
-            self.scroll_to(y=index, animate=False)
-        elif index >= top + height:
-            self.scroll_to(y=index - height + 1, animate=False)
+        self._show_cursor()
         self.refresh()
         self.post_message(self.CursorMoved(self, index))
+
+    def _show_cursor(self) -> None:
+        top = self.scroll_offset.y
+        height = self._page_height()
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._show_cursor()
+
+    def on_focus(self, _event: events.Focus) -> None:
+        self.refresh()  # the cursor row is drawn differently with focus
+
+    def on_blur(self, _event: events.Blur) -> None:
+        self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None and offset.y > 0:
+            self._move_to(self.scroll_offset.y + offset.y - 1)
 
     # ------------------------------------------------------------- painting
     def render_line(self, y: int) -> Strip:
@@ -130,7 +191,8 @@ class RouteView(ScrollView, can_focus=True):
         if index >= len(self.source):
             return Strip.blank(width)
         text = self._format(self.source.row(index))
-        style = Style()
+        row_style = getattr(self.source, "style", None)
+        style = (row_style(index) if row_style else None) or Style()
         if index == self.highlight:
             style = MATCH_STYLE
         if index == self.cursor and self.has_focus:
@@ -139,10 +201,9 @@ class RouteView(ScrollView, can_focus=True):
             style = style + Style(underline=True)
         return self._strip(text, style, scroll_x, width)
 
-    def _format(self, cells) -> str:
+    def _format(self, cells: Sequence[str]) -> str:
         parts = []
         for column, cell in zip(self.columns, cells, strict=False):
-            cell = str(cell)
             if len(cell) > column.width:
                 cell = cell[: column.width - 1] + "…"
             parts.append(cell.ljust(column.width))

@@ -13,7 +13,7 @@ from wizard.checks.base import CheckResult, Status
 from wizard.checks.runner import run_checks
 from wizard.host.base import Host
 from wizard.host.commands import CommandResult
-from wizard.host.network import Address
+from wizard.host.network import Address, NetworkView
 from wizard.host.simulated import SimulatedHost
 from wizard.kubeadm.run import probe_endpoint
 from wizard.model import WizardChoices
@@ -115,7 +115,7 @@ def test_a_join_is_judged_without_its_secrets_and_has_no_range_checks(installed)
 def test_ranges_are_compared_with_the_hosts_networks(installed):
     host = installed()
 
-    class Home:
+    class Home(NetworkView):
         def addresses(self):
             return [Address("eth0", 4, "192.168.1.20", 24)]
 

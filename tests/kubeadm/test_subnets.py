@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from wizard.host.base import Host
-from wizard.host.network import Address
+from wizard.host.network import Address, NetworkView
 from wizard.kubeadm.subnets import subnet_conflicts
 from wizard.network.rtnetlink import RouteTable
 
 
-class Network:
+class Network(NetworkView):
     """A host's network as data: routes given as `ip -j route show` dicts."""
 
     def __init__(self, addresses=(), routes=()) -> None:

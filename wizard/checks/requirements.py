@@ -352,7 +352,7 @@ STUB_RESOLVER = "127.0.0.53"
 RESOLVED_UPSTREAM = "/run/systemd/resolve/resolv.conf"
 
 
-def _nameservers(text: str) -> list[str]:
+def nameservers(text: str) -> list[str]:
     return [fields[1] for line in text.splitlines()
             if len(fields := line.split()) >= 2 and fields[0] == "nameserver"]
 
@@ -366,14 +366,14 @@ def dns_resolver(ctx: CheckContext) -> CheckResult:
     text = ctx.host.read_optional("/etc/resolv.conf")
     if text is None:
         return _skip("DNSResolver", _unreadable(ctx.host, "/etc/resolv.conf"), lesson, expected)
-    servers = _nameservers(text)
+    servers = nameservers(text)
     loopback = [s for s in servers if s.startswith("127.") or s == "::1"]
     observed = "nameserver " + ", ".join(servers) if servers else "no nameserver"
     if not loopback:
         return CheckResult("DNSResolver", Status.PASS, observed=observed, expected=expected,
                            lesson=lesson)
     if STUB_RESOLVER in loopback:
-        upstream = _nameservers(ctx.host.read_optional(RESOLVED_UPSTREAM) or "")
+        upstream = nameservers(ctx.host.read_optional(RESOLVED_UPSTREAM) or "")
         if upstream:
             observed += f" (systemd-resolved stub; upstream {', '.join(upstream)})"
         message = ("/etc/resolv.conf points at the systemd-resolved stub 127.0.0.53. kubeadm "

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 def _load_check_modules() -> None:
     """Importing the modules registers their checks; the order here is the plan's order."""
     import wizard.checks.requirements  # noqa: F401, I001
+    import wizard.checks.network  # noqa: F401
     import wizard.checks.kernel_networking  # noqa: F401
     import wizard.checks.container_runtime  # noqa: F401
     import wizard.checks.cgroups  # noqa: F401
@@ -25,6 +26,14 @@ def _load_check_modules() -> None:
 def run_checks(host: Host, choices: WizardChoices | None = None, *,
                screens: Iterable[str] | None = None) -> list[CheckResult]:
     _load_check_modules()
+    if host.network is None:
+        return _run(host, choices, screens)
+    with host.network.snapshot():
+        return _run(host, choices, screens)
+
+
+def _run(host: Host, choices: WizardChoices | None,
+         screens: Iterable[str] | None) -> list[CheckResult]:
     context = CheckContext(host, choices or WizardChoices())
     wanted = set(screens) if screens is not None else None
     results: list[CheckResult] = []

@@ -8,6 +8,10 @@ streaming reader in `wizard.network.rtnetlink`; pyroute2 serves the small questi
 from __future__ import annotations
 
 import os
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +62,11 @@ class NetworkView:
     def addresses(self) -> list[Address]:
         return [address for link in self.links() for address in link.addresses]
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Within this block the routing table is read once (a check run asks many times)."""
+        yield
+
     def address_map(self) -> dict[str, list[str]]:
         """dev → addresses, the shape route lookups take to pick a source address."""
         found: dict[str, list[str]] = {}
@@ -86,11 +95,40 @@ class LiveNetwork(NetworkView):
     def __init__(self, host: Host, netns: str | None = None) -> None:
         self.host = host
         self.netns = netns
+        self._local = threading.local()  # a snapshot belongs to the thread that took it
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One dump shared by every reader in this thread: a million-route table read three
+        times by one check run is three times the memory and time. Other threads (the
+        Network page following netlink changes) still read the kernel afresh."""
+        outer = getattr(self._local, "routes", None) is not None
+        if not outer:
+            try:
+                self._local.routes = self._dump(None)
+            except OSError:  # each reader meets the error itself and says what it means
+                self._local.routes = None
+        try:
+            yield
+        finally:
+            if not outer:
+                self._local.routes = None
+
+    def _dump(self, family: int | None):
+        from wizard.network.rtnetlink import dump_routes
+
+        return dump_routes(netns=self.netns, family=family)
 
     def _ipr(self):
         from pyroute2 import IPRoute
 
-        return IPRoute(netns=self.netns) if self.netns else IPRoute()
+        from wizard.network.rtnetlink import require_netns
+
+        if self.netns:
+            require_netns(self.netns)
+
+        # flags=0: never create a namespace that does not exist (pyroute2's default would).
+        return IPRoute(netns=self.netns, flags=0) if self.netns else IPRoute()
 
     def links(self) -> list[Link]:
         with self._ipr() as ipr:
@@ -120,9 +158,13 @@ class LiveNetwork(NetworkView):
         return links
 
     def routes(self, family: int | None = None):
-        from wizard.network.rtnetlink import dump_routes
-
-        return dump_routes(netns=self.netns, family=family)
+        shared = getattr(self._local, "routes", None)
+        if shared is None:
+            return self._dump(family)
+        if family is None:
+            return shared
+        return shared.filter(family=socket.AF_INET6 if family in (6, socket.AF_INET6)
+                             else socket.AF_INET)
 
     def rules(self) -> list[dict[str, Any]]:
         from wizard.network.rtnetlink import dump_rules

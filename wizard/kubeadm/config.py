@@ -370,7 +370,7 @@ def _parse_subnets(label: str, text: str) -> tuple[list[Network], list[str]]:
 
 
 def _endpoint_problems(label: str, value: str, *, need_port: bool) -> list[str]:
-    host, port = _split_host_port(value)
+    host, port = split_host_port(value)
     problems: list[str] = []
     if not (_is_ip(host) or _is_dns_subdomain(host)):
         problems.append(f"{label} {value!r}: {host!r} is neither an IP address nor a DNS name")
@@ -382,7 +382,7 @@ def _endpoint_problems(label: str, value: str, *, need_port: bool) -> list[str]:
     return problems
 
 
-def _split_host_port(value: str) -> tuple[str, str | None]:
+def split_host_port(value: str) -> tuple[str, str | None]:
     if value.startswith("["):  # [2001:db8::1]:6443
         host, _, rest = value[1:].partition("]")
         return host, rest[1:] if rest.startswith(":") else None

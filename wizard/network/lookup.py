@@ -183,6 +183,11 @@ def _parse_rule(rule: Mapping[str, Any], family: int) -> _Rule:
     )
 
 
+def describe_rule(rule: Mapping[str, Any], family: int) -> str:
+    """A policy rule in `ip rule` words, for showing which rule a lookup went through."""
+    return _parse_rule(rule, family).describe()
+
+
 def _rules_for(rules: Iterable[Mapping[str, Any]] | None, family: int) -> list[_Rule]:
     """The family's rules in kernel order: by priority, ties in the order given."""
     chosen = [rule for rule in (rules or ()) if _rule_family(rule) in (family, socket.AF_UNSPEC)]

@@ -350,6 +350,19 @@ def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
 
 
+def require_netns(netns: str) -> str:
+    """The namespace's path, or NetnsNotFoundError saying it does not exist."""
+    path = _netns_path(netns)
+    if not os.path.exists(path):
+        raise NetnsNotFoundError(
+            errno.ENOENT,
+            f"network namespace {netns!r} does not exist ({path} is missing; "
+            "'ip netns list' shows the ones that do)",
+            path,
+        )
+    return path
+
+
 def _netns_path(netns: str) -> str:
     if "/" in netns:
         return netns
@@ -392,16 +405,9 @@ def _socket_in_netns(netns: str) -> socket.socket:
     namespace it was created in, so the caller's threads never leave their own namespace.
     Python 3.11 has no ``os.setns``, hence ctypes.
     """
-    path = _netns_path(netns)
+    path = require_netns(netns)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise NetnsNotFoundError(
-            errno.ENOENT,
-            f"network namespace {netns!r} does not exist ({path} is missing; "
-            "'ip netns list' shows the ones that do)",
-            path,
-        ) from None
     except PermissionError:
         raise NetnsError(errno.EACCES, f"no permission to open {path}; run as root", path) from None
     outcome: dict[str, Any] = {}

@@ -1,0 +1,64 @@
+"""What the Network page's host workers send back to the UI thread."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+from screens.widgets.route_lookup import Question
+from wizard.checks.network import AdvertiseFacts
+from wizard.network.rtnetlink import RouteTable
+
+
+@dataclass
+class RoutesLoaded(Message):
+    """A fresh dump of every table; `seconds` is what it cost (it paces reloads)."""
+
+    routes: RouteTable
+    rules: Sequence[Mapping[str, Any]]
+    seconds: float
+
+
+@dataclass
+class AdaptersLoaded(Message):
+    facts: AdvertiseFacts
+
+
+@dataclass
+class LoadFinished(Message):
+    """The load worker is done, whatever it managed; `error` says what failed."""
+
+    error: str = ""
+
+
+@dataclass
+class NetworkChanged(Message):
+    """The netlink monitor saw changes of these kinds (routes, rules, links, addresses)."""
+
+    kinds: frozenset[str]
+
+
+@dataclass
+class LookupAnswered(Message):
+    """A lookup replayed over `routes`; `kernel` is the running kernel's own answer;
+    `refresh`: the last question asked again because the table changed."""
+
+    dst: str
+    question: Question | None
+    answer: dict[str, Any]
+    kernel: dict[str, Any] | None
+    routes: RouteTable
+    refresh: bool = False
+
+
+@dataclass
+class LookupFailed(Message):
+    error: str
+
+
+@dataclass
+class ResolversRead(Message):
+    servers: list[str]

@@ -1,0 +1,395 @@
+"""The routing-table panel: every table, IPv4 and IPv6, in iproute2's or netstat's words.
+
+Better than `ip route` + `netstat -rn` together: both column sets over the same rows (`v`
+toggles), one filter box that understands tables, interfaces, families and prefixes, a sort
+key (`s`), the full `ip route` line and the meaning of the flags of the route under the
+cursor, and the policy rules that choose between the tables. A lookup's matched route stays
+highlighted through filters, sorts and reloads.
+
+Filtering and sorting a million routes takes a second or two, so both run in a thread
+worker; the table keeps showing the previous rows meanwhile.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.style import Style
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Collapsible, Input, Static
+from textual.worker import get_current_worker
+
+from screens.widgets.route_view import Column, RouteView, fit_columns
+from wizard.network.lookup import describe_rule
+from wizard.network.rtnetlink import (
+    FLAG_LEGEND,
+    IPROUTE_COLUMNS,
+    NETSTAT_COLUMNS,
+    RT_TABLE_LOCAL,
+    Route,
+    RouteTable,
+    iproute_row,
+    netstat_flags,
+    netstat_row,
+    table_id,
+    to_iproute_json,
+)
+
+SORT_KEYS = ("kernel", "dst", "table", "metric", "dev")
+"""`s` cycles through these; "kernel" is the dump order, the order `ip route` prints."""
+IPROUTE_LIMITS = (11, 43, 39, 15, 10, 10, 8, 39, 10, 20)
+NETSTAT_LIMITS = (39, 39, 15, 5, 10, 15)
+FILTER_HELP = "filter: text  table:52  dev:eth0  4|6  10.0.0.0/8  match:10.1.2.3"
+_SAMPLE = 200  # rows measured at each end of the table to size the columns
+_ANCHOR_REACH = 2000  # how far a reload may move the route under the cursor and still find it
+_REJECT_STYLE = Style(color="red")
+_LOCAL_STYLE = Style(dim=True)
+
+
+# ------------------------------------------------------------------------------ filter
+@dataclass(frozen=True)
+class RouteFilter:
+    """A parsed filter: keyword arguments of RouteTable.filter plus free words (all must hit)."""
+
+    options: Mapping[str, Any] = field(default_factory=dict)
+    words: tuple[str, ...] = ()
+
+    def apply(self, table: RouteTable) -> RouteTable:
+        """Each free word narrows the previous result, so later words scan fewer rows."""
+        view = table.filter(**self.options) if self.options else table
+        for word in self.words:
+            view = view.filter(text=word)
+        return view
+
+
+def parse_filter(text: str) -> RouteFilter:
+    """Read the filter box; raises ValueError with a message fit for the operator.
+
+    ``table:NAME|ID``, ``dev:IFACE``, ``4``/``6``, ``match:ADDRESS`` (routes a lookup could
+    use), a prefix ``NET/LEN`` (routes inside it); any other word is searched as text.
+    """
+    options: dict[str, Any] = {}
+    words: list[str] = []
+    for token in text.split():
+        key, colon, value = token.partition(":")
+        if colon and key in ("table", "dev", "match") and value:
+            if key == "table":
+                table_id(value)  # raises ValueError("unknown table ...")
+            if key == "match":
+                _check_network(value)
+            options[key] = value
+        elif token in ("4", "6", "-4", "-6"):
+            options["family"] = socket.AF_INET if token.endswith("4") else socket.AF_INET6
+        elif "/" in token:
+            _check_network(token)
+            options["prefix"] = token
+        else:
+            words.append(token)
+    return RouteFilter(options, tuple(words))
+
+
+def _check_network(text: str) -> None:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an address or prefix") from None
+
+
+# -------------------------------------------------------------------------------- rows
+def iproute_text(route: Route) -> str:
+    """The route as one `ip route show` line."""
+    data = to_iproute_json(route)
+    words = [] if "type" not in data else [data["type"]]
+    words.append(data["dst"])
+    for key, word in (("gateway", "via"), ("dev", "dev"), ("table", "table"),
+                      ("protocol", "proto"), ("scope", "scope"), ("prefsrc", "src"),
+                      ("metric", "metric"), ("pref", "pref")):
+        if key in data:
+            words += [word, str(data[key])]
+    words += data["flags"]
+    for hop in data.get("nexthops", ()):
+        words += ["nexthop", "via", str(hop.get("gateway") or hop.get("via")), "dev",
+                  str(hop["dev"]), "weight", str(hop["weight"])]
+    return " ".join(words)
+
+
+def flags_text(route: Route) -> str:
+    """Each netstat flag of the route with its meaning: the legend, for this row."""
+    meanings = [f"{flag} {FLAG_LEGEND[flag]}" for flag in netstat_flags(route)]
+    return "; ".join(meanings) or "no flags: the route is down (its next hop is dead)"
+
+
+class RouteRows:
+    """The RowSource RouteView paints: one column set over a RouteTable view."""
+
+    def __init__(self, table: RouteTable, netstat: bool) -> None:
+        self.table = table
+        self.format = netstat_row if netstat else iproute_row
+        self._last: tuple[int, Route] | None = None
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def route(self, index: int) -> Route:
+        """Decoded once per painted row, for both its cells and its style."""
+        if self._last is None or self._last[0] != index:
+            self._last = (index, self.table[index])
+        return self._last[1]
+
+    def row(self, index: int) -> Sequence[str]:
+        return self.format(self.route(index))
+
+    def style(self, index: int) -> Style | None:
+        route = self.route(index)
+        if route.is_reject:
+            return _REJECT_STYLE
+        return _LOCAL_STYLE if route.table == RT_TABLE_LOCAL else None
+
+
+def rule_text(rule: Mapping[str, Any]) -> str:
+    """A policy rule as `ip rule` prints it, marked v6 for IPv6."""
+    family = getattr(rule, "family", socket.AF_INET) or socket.AF_INET
+    text = describe_rule(rule, family)
+    return f"v6 {text}" if family == socket.AF_INET6 else text
+
+
+def _find_near(view: RouteTable, key: tuple[str, ...], around: int) -> int | None:
+    """Where the route with these cells is now, searching outwards from its old position."""
+    size = len(view)
+    for distance in range(_ANCHOR_REACH):
+        for position in {around + distance, around - distance}:
+            if 0 <= position < size and iproute_row(view[position]) == key:
+                return position
+    return None
+
+
+# ------------------------------------------------------------------------------- panel
+class RouteTablePanel(Vertical):
+    """The routes of one snapshot, filtered, sorted and shown in one of two column sets."""
+
+    DEFAULT_CSS = """
+    RouteTablePanel #route-status { height: auto; max-height: 2; color: $text-muted; }
+    RouteTablePanel RouteView { height: 1fr; min-height: 4; scrollbar-size-horizontal: 0; }
+    RouteTablePanel #route-detail { height: auto; max-height: 3; }
+    RouteTablePanel Collapsible { padding: 0; border: none; }
+    RouteTablePanel Collapsible Contents { padding: 0 0 0 2; height: auto; max-height: 8;
+                                            overflow-y: auto; }
+    RouteTablePanel.-iproute #legend-box { display: none; }
+    """
+
+    BINDINGS = [
+        Binding("v", "toggle_view", "ip/netstat view"),
+        Binding("s", "cycle_sort", "Sort"),
+        Binding("slash", "focus_filter", "Filter"),
+        Binding("escape", "focus_table", "Table", show=False),
+    ]
+
+    @dataclass
+    class ViewReady(Message):
+        """A filtered and sorted view of `routes` is ready; `cursor`: where the route that was
+        under the cursor is now (None: not found)."""
+
+        routes: RouteTable
+        view: RouteTable
+        reload: bool  # a new snapshot of the same table: keep the operator's place
+        cursor: int | None
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.routes: RouteTable | None = None
+        self.view: RouteTable | None = None
+        self.netstat = False
+        self.sort_key = SORT_KEYS[0]
+        self.route_filter = RouteFilter()
+        self.highlight_index: int | None = None
+        self._sorted: dict[str, RouteTable] = {}
+        self._filter_timer: Timer | None = None
+        self.add_class("-iproute")
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder=FILTER_HELP, id="route-filter", compact=True)
+        yield Static("Reading the routing table…", id="route-status", markup=False)
+        yield RouteView(self._columns([]), id="route-view")
+        yield Static("", id="route-detail", markup=False)
+        with Collapsible(title="Flags (netstat view)", id="legend-box"):
+            yield Static("\n".join(f"{flag}  {meaning}" for flag, meaning in FLAG_LEGEND.items()),
+                         id="flag-legend", markup=False)
+        with Collapsible(title="Policy rules", id="rules-box"):
+            yield Static("", id="rules-list", markup=False)
+
+    @property
+    def table_view(self) -> RouteView:
+        return self.query_one(RouteView)
+
+    # ------------------------------------------------------------------ data in
+    def show_routes(self, routes: RouteTable, rules: Sequence[Mapping[str, Any]]) -> None:
+        """A new snapshot (first load or after a change): keep the place, filter and sort."""
+        first = self.routes is None
+        anchor = None
+        if self.view is not None and len(self.view):
+            cursor = min(self.table_view.cursor, len(self.view) - 1)
+            anchor = (iproute_row(self.view[cursor]), cursor)
+        self.routes = routes
+        self.highlight_index = None  # an index into the old snapshot; the page asks again
+        self._sorted = {SORT_KEYS[0]: routes}
+        if first:
+            self.table_view.set_columns(self._columns(self._sample()))
+        self._show_rules(rules)
+        self._build_view(routes, self._sorted, self.sort_key, self.route_filter, anchor,
+                         reload=not first)
+
+    def show_error(self, text: str) -> None:
+        self.query_one("#route-status", Static).update(text)
+
+    def mark_route(self, index: int | None, *, jump: bool = True) -> None:
+        """Highlight the route with this dump index (a lookup's match); `jump`: move to it."""
+        self.highlight_index = index
+        self._place_highlight(jump=jump)
+
+    # ------------------------------------------------------------------ building views
+    @work(thread=True, exclusive=True, group="route-view", exit_on_error=False)
+    def _build_view(self, routes: RouteTable, sorted_cache: dict[str, RouteTable],
+                    sort_key: str, route_filter: RouteFilter,
+                    anchor: tuple[tuple[str, ...], int] | None = None, *,
+                    reload: bool = False) -> None:
+        """Sorts are kept per snapshot (`sorted_cache`): typing a filter re-sorts nothing."""
+        ordered = sorted_cache.get(sort_key)
+        if ordered is None:
+            ordered = sorted_cache[sort_key] = routes.sort(sort_key)
+        view = route_filter.apply(ordered)
+        cursor = _find_near(view, *anchor) if anchor else None
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.ViewReady(routes, view, reload, cursor))
+
+    @on(ViewReady)
+    def _view_ready(self, message: ViewReady) -> None:
+        message.stop()
+        if message.routes is not self.routes:
+            return  # built from a snapshot that has been replaced since
+        self.view = message.view
+        self.table_view.set_source(RouteRows(message.view, self.netstat),
+                                   keep_cursor=message.reload, cursor=message.cursor)
+        self._place_highlight(jump=False)
+        self._show_status()
+        self._show_detail(self.table_view.cursor)
+
+    def _rebuild(self, doing: str) -> None:
+        """Filter or sort again; the old rows stay on screen until the new ones are ready."""
+        if self.routes is not None:
+            self.query_one("#route-status", Static).update(f"{doing}…")
+            self._build_view(self.routes, self._sorted, self.sort_key, self.route_filter)
+
+    def _place_highlight(self, *, jump: bool) -> None:
+        position = None
+        if self.view is not None and self.highlight_index is not None:
+            position = self.view.position_of(self.highlight_index)
+        if jump and position is not None:
+            self.table_view.mark(position)
+        else:
+            self.table_view.highlight = position
+            self.table_view.refresh()
+
+    # ------------------------------------------------------------------ showing
+    def _columns(self, sample: Sequence[Sequence[str]]) -> list[Column]:
+        if self.netstat:
+            return fit_columns(NETSTAT_COLUMNS, sample, NETSTAT_LIMITS)
+        return fit_columns(IPROUTE_COLUMNS, sample, IPROUTE_LIMITS)
+
+    def _sample(self) -> list[Sequence[str]]:
+        """Cells of the first and last rows: enough to size the columns of any table."""
+        if self.routes is None:
+            return []
+        size = len(self.routes)
+        positions = [*range(min(_SAMPLE, size)), *range(max(size - _SAMPLE, _SAMPLE), size)]
+        formatter = netstat_row if self.netstat else iproute_row
+        return [formatter(self.routes[position]) for position in positions]
+
+    def _show_status(self) -> None:
+        if self.routes is None or self.view is None:
+            return
+        parts = [f"{len(self.view):,} of {len(self.routes):,} routes shown",
+                 f"order: {self.sort_key} (s)",
+                 "netstat -rn (v)" if self.netstat else "ip route (v)"]
+        if self.highlight_index is not None and self.table_view.highlight is None:
+            parts.append("the looked-up route is filtered out")
+        self.query_one("#route-status", Static).update(" · ".join(filter(None, parts)))
+
+    def _show_detail(self, index: int) -> None:
+        detail = self.query_one("#route-detail", Static)
+        if self.view is None or not 0 <= index < len(self.view):
+            detail.update("")
+            return
+        route = self.view[index]
+        text = Text(iproute_text(route), style="bold")
+        if self.netstat:
+            text.append("\n" + flags_text(route), style="italic")
+        detail.update(text)
+
+    def _show_rules(self, rules: Sequence[Mapping[str, Any]]) -> None:
+        families = [getattr(rule, "family", socket.AF_INET) for rule in rules]
+        ipv6 = families.count(socket.AF_INET6)
+        self.query_one("#rules-box", Collapsible).title = (
+            f"Policy rules: {len(rules) - ipv6} IPv4, {ipv6} IPv6")
+        self.query_one("#rules-list", Static).update(
+            "\n".join(rule_text(rule) for rule in rules) or "no rules")
+
+    # ------------------------------------------------------------------ events
+    @on(RouteView.CursorMoved)
+    def _cursor_moved(self, event: RouteView.CursorMoved) -> None:
+        self._show_detail(event.index)
+
+    @on(Input.Changed, "#route-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        """Wait for a pause in typing: each filter of a big table is a full scan."""
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(0.15, self._apply_filter)
+
+    @on(Input.Submitted, "#route-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self._apply_filter()
+        self.table_view.focus()
+
+    def _apply_filter(self) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+        text = self.query_one("#route-filter", Input).value
+        try:
+            route_filter = parse_filter(text)
+        except ValueError as error:
+            self.query_one("#route-status", Static).update(f"filter: {error}")
+            return
+        if route_filter != self.route_filter:
+            self.route_filter = route_filter
+            self._rebuild("filtering")
+
+    def action_toggle_view(self) -> None:
+        self.netstat = not self.netstat
+        self.set_class(not self.netstat, "-iproute")
+        view = self.table_view
+        view.set_columns(self._columns(self._sample()))
+        if self.view is not None:
+            view.set_source(RouteRows(self.view, self.netstat))
+        self._show_status()
+        self._show_detail(view.cursor)
+
+    def action_cycle_sort(self) -> None:
+        self.sort_key = SORT_KEYS[(SORT_KEYS.index(self.sort_key) + 1) % len(SORT_KEYS)]
+        self._rebuild(f"sorting by {self.sort_key}")
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#route-filter", Input).focus()
+
+    def action_focus_table(self) -> None:
+        self.table_view.focus()
