@@ -37,7 +37,7 @@ from screens.widgets.route_lookup import Question, RouteLookup, ready_questions
 from screens.widgets.route_table import RouteTablePanel
 from wizard.checks.base import CheckResult
 from wizard.checks.network import AdvertiseFacts, advertise_facts
-from wizard.checks.requirements import nameservers
+from wizard.facts.resolv import host_nameservers
 from wizard.network.lookup import lookup
 from wizard.network.monitor import EVERYTHING, LINKS, ROUTES, RULES, NetlinkMonitor
 from wizard.network.rtnetlink import RouteTable
@@ -174,13 +174,7 @@ class NetworkPage(StepPage):
 
     @work(thread=True, exclusive=True, group="network-dns", exit_on_error=False)
     def _read_resolvers(self) -> None:
-        """The nameservers; inside a named namespace, `ip netns exec` uses its own file."""
-        host = self.app.host
-        text = None
-        if host.netns:
-            text = host.read_optional(f"/etc/netns/{host.netns}/resolv.conf")
-        text = text if text is not None else host.read_optional("/etc/resolv.conf")
-        self.post_message(ResolversRead(nameservers(text or "")))
+        self.post_message(ResolversRead(host_nameservers(self.app.host)))
 
     def on_network_changed(self, message: NetworkChanged) -> None:
         self._pending |= message.kinds

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from wizard.checks.base import CheckContext, CheckResult, Status, check
 from wizard.facts.kernel import cgroup_mode
+from wizard.facts.resolv import nameservers
 from wizard.facts.systemd import unit_active, unit_state
 from wizard.fixes.cmdline import cgroup_memory_step, cmdline_path, has_param
 from wizard.fixes.hostname import (
@@ -350,11 +351,6 @@ def mac_address(ctx: CheckContext) -> CheckResult:
 
 STUB_RESOLVER = "127.0.0.53"
 RESOLVED_UPSTREAM = "/run/systemd/resolve/resolv.conf"
-
-
-def nameservers(text: str) -> list[str]:
-    return [fields[1] for line in text.splitlines()
-            if len(fields := line.split()) >= 2 and fields[0] == "nameserver"]
 
 
 @check(SCREEN, "identity")
