@@ -50,6 +50,7 @@ class ReviewPage(StepPage):
             self.app.action_apply()
 
     def progress(self, done: int, total: int, title: str) -> None:
+        self.query_one(Log).display = True
         self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
         if done < total:
             self.query_one(Log).write_line(f"[{done + 1}/{total}] {title}")

@@ -13,8 +13,11 @@ if TYPE_CHECKING:
     from wizard.host.base import Host
 
 
+SCREEN_ORDER = ("requirements", "network", "bridge", "runtime", "cgroups", "init")
+
+
 def _load_check_modules() -> None:
-    """Importing the modules registers their checks; the order here is the plan's order."""
+    """Importing the modules registers their checks."""
     import wizard.checks.requirements  # noqa: F401, I001
     import wizard.checks.network  # noqa: F401
     import wizard.checks.kernel_networking  # noqa: F401
@@ -37,7 +40,9 @@ def _run(host: Host, choices: WizardChoices | None,
     context = CheckContext(host, choices or WizardChoices())
     wanted = set(screens) if screens is not None else None
     results: list[CheckResult] = []
-    for registered in REGISTRY:
+    # Screen order is the plan's order (swap before modules before the runtime before
+    # kubeadm), whichever module happened to be imported first.
+    for registered in sorted(REGISTRY, key=lambda r: SCREEN_ORDER.index(r.screen)):
         if wanted is not None and registered.screen not in wanted:
             continue
         produced = registered.function(context)
