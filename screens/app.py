@@ -218,4 +218,5 @@ class WizardApp(App[int]):
 
 def run_app(host: Host, choices: WizardChoices | None = None, *, screen: str | None = None,
             answers_path: Path | None = None) -> int:
+    host.identity  # noqa: B018  read before the UI starts: the header needs it on mount
     return WizardApp(host, choices, screen=screen, answers_path=answers_path).run() or 0
