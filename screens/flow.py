@@ -21,5 +21,3 @@ STEPS: tuple[StepEntry, ...] = (
     StepEntry("init", "Init / Join", "6"),
     StepEntry("review", "Review & apply", "7"),
 )
-
-STEP_IDS = tuple(step.id for step in STEPS)
