@@ -32,10 +32,5 @@ class ApplyProgress(Message):
 
 
 @dataclass
-class ApplyLog(Message):
-    line: str
-
-
-@dataclass
 class ApplyFinished(Message):
     outcomes: list[StepOutcome]
