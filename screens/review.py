@@ -27,7 +27,9 @@ class ReviewPage(StepPage):
             yield ProgressBar(id="apply-progress", show_eta=False)
         yield Log(id="apply-log", max_lines=2000)
 
-    entries: list[PlanEntry] = []
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.entries: list[PlanEntry] = []
 
     def show_plan(self, entries: list[PlanEntry]) -> None:
         self.entries = list(entries)
