@@ -11,6 +11,7 @@ import pytest
 
 from wizard import __version__
 from wizard.cli import main
+from wizard.resources import asset
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -120,12 +121,12 @@ def test_pip_install_gives_a_working_command(tmp_path):
 
 
 def test_diagnose_reads_a_file_or_stdin():
-    data = "tests/data/kubeadm-output/preflight-failure-v1.21.1-mem.txt"
+    data = str(asset("kubeadm-output", "preflight-failure-v1.21.1-mem.txt"))
     done = run_cli("diagnose", data, "--json")
     report = json.loads(done.stdout)
     assert done.returncode == 1 and report["failed_phase"] == "preflight"
     assert [e["check"] for e in report["preflight_errors"]] == ["Mem"]
-    with open("tests/data/kubeadm-output/init-success-v1.35.7.txt") as handle:
+    with asset("kubeadm-output", "init-success-v1.35.7.txt").open() as handle:
         piped = subprocess.run([sys.executable, "-m", "wizard", "diagnose", "-"], stdin=handle,
                                capture_output=True, text=True, timeout=60)
     assert piped.returncode == 0 and piped.stdout.startswith("kubeadm succeeded.")

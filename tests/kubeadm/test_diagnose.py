@@ -1,6 +1,6 @@
 """diagnose() against recorded kubeadm output, and against messier pastes made from it.
 
-The recordings are in tests/data/kubeadm-output; README.md there gives each one's source and
+The recordings are in assets/kubeadm-output; README.md there gives each one's source and
 kubeadm version. ``messy()`` below turns a recording into what a user might really paste: a
 prompt and the typed command (with continuation lines), klog lines from ``--v=5``, colour
 codes, tabs turned into spaces and CRLF line ends. The diagnosis must not change.
@@ -9,15 +9,15 @@ codes, tabs turned into spaces and CRLF line ends. The diagnosis must not change
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from wizard.kubeadm.diagnose import Diagnosis, diagnose
 from wizard.kubeadm.join_command import find_join_commands
 from wizard.kubeadm.phases import PhaseTracker
+from wizard.resources import asset
 
-DATA = Path(__file__).parent.parent / "data" / "kubeadm-output"
+DATA = asset("kubeadm-output")
 RECORDINGS = sorted(p.name for p in DATA.glob("*.txt"))
 
 JOURNALCTL = {

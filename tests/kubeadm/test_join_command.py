@@ -1,12 +1,10 @@
 """Join-command parsing and the join form's validators.
 
-Most inputs are recorded kubeadm output (sources in tests/data/kubeadm-output/README.md); the
+Most inputs are recorded kubeadm output (sources in assets/kubeadm-output/README.md); the
 rest are built from the join-command template in kubeadm's cmd/kubeadm/app/cmd/util/join.go.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
@@ -20,8 +18,9 @@ from wizard.kubeadm.join_command import (
     validate_endpoint,
     validate_token,
 )
+from wizard.resources import asset
 
-DATA = Path(__file__).parent.parent / "data" / "kubeadm-output"
+DATA = asset("kubeadm-output")
 
 HA_TOKEN = "zn9nc8.yzjycysxsnu0cxze"
 HA_HASH = "sha256:9273b274f38a86f1a4244b8f5861846b03df185a5fae65ec7abda7c775159343"

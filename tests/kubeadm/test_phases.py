@@ -1,11 +1,9 @@
 """Phase prefixes and the live tracker, against recorded kubeadm output.
 
-The recordings are in tests/data/kubeadm-output (sources in its README.md).
+The recordings are in assets/kubeadm-output (sources in its README.md).
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
@@ -20,8 +18,9 @@ from wizard.kubeadm.phases import (
     phase_of,
     steps_for,
 )
+from wizard.resources import asset
 
-DATA = Path(__file__).parent.parent / "data" / "kubeadm-output"
+DATA = asset("kubeadm-output")
 
 
 def recorded(name: str) -> list[str]:

@@ -2,7 +2,7 @@
 
 The host is a "live root": files go to a temporary root (so the journal and the private join
 configuration land there), while commands run for real, which is how the fake kubeadm in
-tests/fakes is found through PATH exactly as the real one would be.
+assets/kubeadm-replay is found through PATH exactly as the real one would be.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from wizard.kubeadm.run import (
     prepared_command,
     reset_command,
 )
+from wizard.resources import asset
 
-FAKES = Path(__file__).resolve().parent.parent / "fakes"
+FAKES = asset("kubeadm-replay")
 INIT = ["kubeadm", "init", "--config", "/etc/kubernetes/kubeadm-config.yaml"]
 UPLOAD_TOKEN_SECRET = "yzjycysxsnu0cxze"  # init-success-v1.28.12-control-plane-join.txt
 UPLOAD_CERT_KEY = "c4fa3b3c313a4586481087c051808223240235bd182eac5f7d08022056c2008f"
@@ -167,11 +168,13 @@ def test_a_host_that_is_not_running_records_the_run_as_not_run(tmp_path):
 
 
 def test_a_demo_host_runs_the_fake_kubeadm_only_when_it_asks_for_it(tmp_path):
-    demo = SimulatedHost("ready", scratch=tmp_path / "demo")
-    assert "demo ready has no kubeadm" in KubeadmRun(demo, INIT).execute().note
+    pi = SimulatedHost("rpi4-bookworm", scratch=tmp_path / "pi")
+    assert "demo rpi4-bookworm has no kubeadm" in KubeadmRun(pi, INIT).execute().note
 
-    demo.state["kubeadm_fake"] = {"scenario": "init-preflight", "delay": 0}
-    result = KubeadmRun(demo, INIT).execute()
+    ready = SimulatedHost("ready", scratch=tmp_path / "ready")
+    assert ready.state["kubeadm_fake"]["scenario"] == "init-success"  # shipped for workshops
+    ready.state["kubeadm_fake"] = {"scenario": "init-preflight", "delay": 0}
+    result = KubeadmRun(ready, INIT).execute()
     assert result.ran and result.failed_phase == "preflight"
 
 

@@ -1,14 +1,13 @@
-"""Secret masking, on recorded kubeadm output (sources in tests/data/kubeadm-output/README.md)."""
+"""Secret masking, on recorded kubeadm output (sources in assets/kubeadm-output/README.md)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from wizard.kubeadm.secrets import mask_certificate_key, mask_secrets, mask_token
+from wizard.resources import asset
 
-DATA = Path(__file__).parent.parent / "data" / "kubeadm-output"
+DATA = asset("kubeadm-output")
 UPLOAD_CERTS_OUTPUT = (DATA / "init-success-v1.28.12-control-plane-join.txt").read_text()
 TOKEN_SECRET = "yzjycysxsnu0cxze"
 CERT_KEY = "c4fa3b3c313a4586481087c051808223240235bd182eac5f7d08022056c2008f"

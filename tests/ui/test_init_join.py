@@ -1,8 +1,9 @@
 """The Init / Join page end to end at 80x24, with the fake kubeadm on PATH.
 
 Runs use a "live root": files (the config, the journal, the private join file) go to a
-temporary root while commands run for real, so the streaming runner finds tests/fakes/kubeadm
-through PATH as it would find kubeadm. Then nothing of the secrets may be left anywhere.
+temporary root while commands run for real, so the streaming runner finds the stand-in
+assets/kubeadm-replay/kubeadm through PATH as it would find kubeadm. Then nothing of the
+secrets may be left anywhere.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ from screens.dialogs.confirm import ConfirmDialog
 from screens.widgets.kubeadm_run_panel import RunPanel
 from wizard.kubeadm.plan import CONFIG_PATH
 from wizard.model import WizardChoices
+from wizard.resources import asset
 
-FAKES = Path(__file__).resolve().parent.parent / "fakes"
-DATA = Path(__file__).resolve().parent.parent / "data" / "kubeadm-output"
+FAKES = asset("kubeadm-replay")
+DATA = asset("kubeadm-output")
 INIT_TOKEN_SECRET = "svrtbhp8vxjte3in"  # init-success-v1.35.7.txt
 UPLOAD_TOKEN_SECRET = "yzjycysxsnu0cxze"  # init-success-v1.28.12-control-plane-join.txt
 UPLOAD_CERT_KEY = "c4fa3b3c313a4586481087c051808223240235bd182eac5f7d08022056c2008f"

@@ -8,7 +8,7 @@ can be cancelled from another thread, and records what ran in `host.command_log`
 token and the certificate key.
 
 Only a live host runs anything (with LC_ALL=C, found through PATH, never through a shell). A
-demo host runs the fake kubeadm of the source tree when its state asks for it
+demo host runs the replaying stand-in (assets/kubeadm-replay) when its state asks for it
 (`kubeadm_fake: true` or `{scenario: init-timeout, delay: 0.5}`), so a workshop can watch a
 whole init; every other host records the command as not run and yields nothing.
 """
@@ -25,17 +25,17 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard.host.commands import CommandResult
 from wizard.kubeadm.secrets import mask_secrets
+from wizard.resources import asset
 
 if TYPE_CHECKING:
     from wizard.host.base import Host
 
-FAKE_KUBEADM = Path(__file__).resolve().parents[2] / "tests" / "fakes" / "kubeadm"
-"""The fake kubeadm a demo host may ask for; it exists in a source checkout, not in a wheel."""
+FAKE_KUBEADM = asset("kubeadm-replay", "kubeadm")
+"""The kubeadm stand-in a demo host may ask for: it replays real recorded runs."""
 
 CANCEL_GRACE = 5.0
 """Seconds between SIGTERM and SIGKILL when a run is cancelled."""
@@ -140,9 +140,6 @@ class StreamedCommand:
             return self.argv, {}
         fake = getattr(self.host, "state", {}).get("kubeadm_fake")
         if fake and self.argv[0] == "kubeadm":
-            if not FAKE_KUBEADM.is_file():
-                return (f"not run: the demo's fake kubeadm ({FAKE_KUBEADM}) comes only with the "
-                        "source tree")
             settings = fake if isinstance(fake, dict) else {}
             env = {"FAKE_KUBEADM_SCENARIO": str(settings.get("scenario", "")),
                    "FAKE_KUBEADM_DELAY": str(settings.get("delay", 1.0))}
