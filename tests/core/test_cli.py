@@ -63,8 +63,14 @@ def test_check_json_on_a_demo_host(capsys):
     assert code == 1
 
 
-def test_ready_demo_passes(capsys):
-    assert main(["check", "--demo", "ready"]) == 0
+def test_ready_demo_passes_every_check(capsys):
+    assert main(["check", "--demo", "ready", "--json"]) == 0
+    checks = json.loads(capsys.readouterr().out)["checks"]
+    assert {c["screen"] for c in checks} == {"requirements", "network", "bridge", "runtime",
+                                             "cgroups", "init"}
+    assert [c["id"] for c in checks if c["status"] not in ("pass", "skip")] == []
+    assert main(["plan", "--demo", "ready"]) == 0
+    assert "Nothing to do" in capsys.readouterr().out
 
 
 def test_apply_needs_yes_without_a_terminal(capsys, monkeypatch):

@@ -138,7 +138,7 @@ def test_an_invalid_configuration_has_no_step_and_the_preview_says_why(tmp_path)
 
 
 def test_the_preview_diffs_against_the_file_on_disk(demo):
-    host = demo()
+    host = demo("ubuntu-vagrant")  # no kubeadm config written yet
     params = params_from_choices(WizardChoices())
     assert config_preview(host, params).existing is None
     apply_steps(host, [config_step(params)])
