@@ -142,3 +142,20 @@ def test_a_kill_mid_apply_leaves_old_or_new_never_torn(tmp_path):
     assert begun, "the child should have journaled at least one write before the kill"
     assert undo_all(Host(tmp_path))
     assert (tmp_path / "etc/big").read_text() == "Z" * size
+
+
+def test_a_removed_file_is_backed_up_and_undo_puts_it_back(tmp_path):
+    from wizard.steps import FileRemove
+
+    host = make_host(tmp_path)
+    original = (tmp_path / "etc/fstab").read_bytes()
+    step = Step(id="rm", title="Remove fstab", why="a test", verify="-",
+                actions=(FileRemove("/etc/fstab"),))
+    [entry] = preview(host, [step])
+    assert entry.diffs[0].endswith("-/swap.img none swap sw 0 0\n")
+    assert step.shell_commands == ("sudo rm /etc/fstab",)
+    assert [o.status for o in apply_steps(host, [step])] == ["applied"]
+    assert not (tmp_path / "etc/fstab").exists()
+    assert [o.status for o in apply_steps(host, [step])] == ["unchanged"]
+    undo_all(host)
+    assert (tmp_path / "etc/fstab").read_bytes() == original

@@ -267,8 +267,8 @@ def test_reset_lists_what_it_removes_and_offers_each_cleanup_separately(demo):
     assert "/etc/kubernetes/admin.conf" in shown.removes
     steps = {s.id: s for s in reset_cleanup_steps(host)}
     assert list(steps) == ["reset-cni-config", "reset-kube-chains-ipv4", "reset-cni0"]
-    assert steps["reset-cni-config"].actions[0].argv == (
-        "rm", "-f", "/etc/cni/net.d/10-flannel.conflist")
+    assert steps["reset-cni-config"].shell_commands == (
+        "sudo rm /etc/cni/net.d/10-flannel.conflist",)
     rules_file, restore = steps["reset-kube-chains-ipv4"].actions
     assert restore.argv == ("iptables-restore", "--noflush", rules_file.path)
     assert steps["reset-cni0"].actions[0].argv == ("ip", "link", "delete", "cni0")

@@ -24,7 +24,7 @@ from wizard.network.managers import (
 from wizard.network.route_plan import predict, route_steps
 from wizard.network.route_spec import RouteContext, RouteRequest, RouteSpec, validate
 from wizard.steps import apply_steps
-from wizard.steps.step import FileWrite, RouteChange, RunCommand
+from wizard.steps.step import FileRemove, FileWrite, RouteChange, RunCommand
 
 
 def root(tmp_path: Path, files: dict[str, str]) -> Host:
@@ -235,7 +235,8 @@ def test_networkd_file_from_a_package_gets_a_drop_in(tmp_path):
     assert write.path == "/etc/systemd/network/80-ethernet.network.d/50-kubeadm-wizard-routes.conf"
     assert write.content == "[Route]\nDestination=10.62.0.0/16\n"
     apply_steps(host, [route_steps(host, SPEC_DEV_ONLY, "add", persist=True)[-1]])
-    assert persist_file(host, SPEC_DEV_ONLY, "del").content == ""
+    [remove] = route_steps(host, SPEC_DEV_ONLY, "del", persist=True)[-1].actions
+    assert remove == FileRemove(write.path)  # the drop-in held only this route
 
 
 # ------------------------------------------------------------------------ ifupdown
@@ -289,6 +290,17 @@ def test_dhcpcd_gets_an_exit_hook(tmp_path):
         'if [ "$interface" = eth0 ] && $if_down; then ip route del 10.60.0.0/16 via '
         "192.0.2.254 dev eth0 metric 50 2>/dev/null; fi\n")
     assert round_trip(host, SPEC)[1] == "# local additions\n"
+
+
+def test_a_hook_the_add_created_is_removed_by_the_delete(tmp_path):
+    host = root(tmp_path, {
+        "/etc/dhcpcd.conf": "hostname\n",
+        "/etc/systemd/system/multi-user.target.wants/dhcpcd.service": "[Unit]\n",
+    })
+    apply_steps(host, [route_steps(host, SPEC, "add", persist=True)[-1]])
+    assert host.exists("/etc/dhcpcd.exit-hook")
+    apply_steps(host, [route_steps(host, SPEC, "del", persist=True)[-1]])
+    assert not host.exists("/etc/dhcpcd.exit-hook")
 
 
 # ----------------------------------------------------------------------- no manager

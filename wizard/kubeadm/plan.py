@@ -42,7 +42,7 @@ from wizard.kubeadm.config import (
 )
 from wizard.kubeadm.packages import APT_KEYRING, K8S_PACKAGES, detect_family, package_plan
 from wizard.model import JoinSecrets, WizardChoices
-from wizard.steps.step import FileWrite, RunCommand, Step
+from wizard.steps.step import FileRemove, FileWrite, RunCommand, Step
 
 CONFIG_PATH = "/etc/kubernetes/kubeadm-config.yaml"
 ADMIN_CONF = "/etc/kubernetes/admin.conf"
@@ -421,10 +421,9 @@ def reset_cleanup_steps(host: Host) -> list[Step]:
             why=("The container runtime uses the first network configuration it finds there; "
                  "an old one makes the next cluster's Pods join the old network, or fail when "
                  "a different CNI is installed."),
-            actions=(RunCommand(("rm", "-f", *cni_files), runtime_only=False),),
+            actions=tuple(FileRemove(path) for path in cni_files),
             verify=f"ls {CNI_CONFIG_DIR}  is empty",
-            undo="Not undoable here: the pod network writes these files again when installed.",
-            done_when=lambda h: not h.listdir(CNI_CONFIG_DIR),
+            undo="kubeadm-wizard undo puts the files back from their backups.",
         ))
     for save, restore, family in _IPTABLES:
         step = _kube_chains_step(host, save, restore, family)

@@ -20,7 +20,7 @@ from wizard.network.lookup import lookup
 from wizard.network.managers import PersistError, manager_for
 from wizard.network.route_spec import RouteContext, RouteSpec
 from wizard.network.rtnetlink import RT_TABLE_MAIN, RouteTable, to_iproute_json
-from wizard.steps.step import FileWrite, RunCommand, Step
+from wizard.steps.step import FileRemove, FileWrite, RunCommand, Step
 
 if TYPE_CHECKING:
     from wizard.host.base import Host
@@ -150,7 +150,10 @@ def _persist_step(host: Host, spec: RouteSpec, op: str, context: RouteContext | 
                            "so the route cannot be kept across reboots here.")
     content = manager.edit(host.read_optional(manager.path), spec, op)
     reload = manager.reload_argv(host)
-    actions: tuple = (FileWrite(manager.path, content),)
+    # A file that held nothing but this route (a hook or drop-in the add created) goes away.
+    removing = op == "del" and not content.strip()
+    actions: tuple = ((FileRemove(manager.path),) if removing
+                      else (FileWrite(manager.path, content),))
     actions += (RunCommand(reload, undo_argv=reload),) if reload else ()
     adding = op == "add"
     return Step(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from wizard.steps.journal import Journal
-from wizard.steps.step import FileWrite, RouteChange, RunCommand, Step
+from wizard.steps.step import FileRemove, FileWrite, RouteChange, RunCommand, Step
 
 if TYPE_CHECKING:
     from wizard.host.base import Host
@@ -73,10 +73,11 @@ def _apply_one(host: Host, journal: Journal, step: Step, *, dry_run: bool) -> St
     journal.record("step-begin", step=step.id, title=step.title)
     deferred = False
     for action in step.actions:
-        if isinstance(action, FileWrite):
+        if isinstance(action, FileWrite | FileRemove):
             if not action.holds(host):
-                _write_file(host, journal, action)
-                outcome.messages.append(f"wrote {action.path}")
+                _change_file(host, journal, action)
+                verb = "wrote" if isinstance(action, FileWrite) else "removed"
+                outcome.messages.append(f"{verb} {action.path}")
             continue
         if isinstance(action, RouteChange):
             result = _change_route(host, journal, action)
@@ -103,8 +104,9 @@ def _apply_one(host: Host, journal: Journal, step: Step, *, dry_run: bool) -> St
     return outcome
 
 
-def _write_file(host: Host, journal: Journal, action: FileWrite) -> None:
-    """Back up, journal, then replace: a kill at any point leaves old-or-new and a record."""
+def _change_file(host: Host, journal: Journal, action: FileWrite | FileRemove) -> None:
+    """Back up, journal, then replace or remove: a kill at any point leaves old-or-new and a
+    record that `undo` can follow."""
     old = host.read_bytes_optional(action.path)
     backup = None
     if old is not None:
@@ -112,7 +114,10 @@ def _write_file(host: Host, journal: Journal, action: FileWrite) -> None:
         host.write_file(backup, old, mode=0o600)
     journal.record("file-begin", path=action.path, backup=backup, existed=old is not None,
                    mode=host.file_mode(action.path))
-    host.write_file(action.path, action.content.encode("utf-8"), mode=action.mode)
+    if isinstance(action, FileRemove):
+        host.remove_file(action.path)
+    else:
+        host.write_file(action.path, action.content.encode("utf-8"), mode=action.mode)
     journal.record("file-done", path=action.path)
 
 

@@ -43,6 +43,27 @@ class FileWrite:
 
 
 @dataclass(frozen=True)
+class FileRemove:
+    """Remove a file, keeping a backup so that `undo` can put it back byte for byte."""
+
+    path: str
+
+    def holds(self, host: Host) -> bool:
+        return not host.exists(self.path)
+
+    def diff(self, host: Host) -> str:
+        old = host.read_optional(self.path)
+        if old is None:
+            return ""
+        return "".join(difflib.unified_diff(old.splitlines(keepends=True), [],
+                                            fromfile=f"a{self.path}", tofile="/dev/null"))
+
+    @property
+    def shell_text(self) -> str:
+        return shlex.join(["rm", self.path])
+
+
+@dataclass(frozen=True)
 class RunCommand:
     """Run a program that changes the system.
 
@@ -92,7 +113,8 @@ class RouteChange:
         return RouteChange("del" if self.op == "add" else "add", self.route)
 
 
-Action = FileWrite | RunCommand | RouteChange
+Action = FileWrite | FileRemove | RunCommand | RouteChange
+FILE_ACTIONS = (FileWrite, FileRemove)
 
 
 @dataclass(frozen=True)
@@ -125,11 +147,11 @@ class Step:
 
     def is_done(self, host: Host) -> bool:
         """Whether the target state already holds, so applying would change nothing."""
-        files_hold = all(a.holds(host) for a in self.actions if isinstance(a, FileWrite))
+        files_hold = all(a.holds(host) for a in self.actions if isinstance(a, FILE_ACTIONS))
         if self.done_when is not None:
             return files_hold and self.done_when(host)
-        has_commands = any(not isinstance(a, FileWrite) for a in self.actions)
+        has_commands = any(not isinstance(a, FILE_ACTIONS) for a in self.actions)
         return files_hold and not has_commands
 
     def diffs(self, host: Host) -> list[str]:
-        return [d for a in self.actions if isinstance(a, FileWrite) and (d := a.diff(host))]
+        return [d for a in self.actions if isinstance(a, FILE_ACTIONS) and (d := a.diff(host))]
