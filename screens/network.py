@@ -246,17 +246,27 @@ class NetworkPage(StepPage):
                     else "kubeadm will pick the address itself (the default route's).")
 
     @on(AdaptersPanel.AddRouteWanted)
-    def _add_route_wanted(self) -> None:
+    async def _add_route_wanted(self) -> None:
+        """Open the helper with the cursor in its first field (the form must exist first)."""
+        mounting = self._ensure_route_form()
+        if mounting is not None:
+            await mounting
+        # Let go of the pressed button first: a focused widget that gets hidden hands the focus
+        # to the next one in the chain, which would race the focus below.
+        self.app.set_focus(None)
         self.query_one(TabbedContent).active = "tab-add-route"
-        self.call_after_refresh(lambda: self.query_one("#route-dst").focus())
+        destination = self.query_one("#route-dst")
+        self.call_after_refresh(destination.focus)
 
     # ------------------------------------------------------------------ the route helper
     @on(TabbedContent.TabActivated, pane="#tab-add-route")
     def _route_tab_opened(self) -> None:
+        self._ensure_route_form()
+
+    def _ensure_route_form(self):
         """The form reads the whole table when it mounts: only once it is wanted."""
         box = self.query_one("#route-form-box", VerticalScroll)
-        if not box.children:
-            box.mount(RouteForm(self.app.host))
+        return None if box.children else box.mount(RouteForm(self.app.host))
 
     @on(RouteForm.Submitted)
     def _route_submitted(self, event: RouteForm.Submitted) -> None:

@@ -229,11 +229,14 @@ async def test_a_route_added_with_the_helper_shows_in_the_table(demo_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         assert not app.query("RouteForm")  # it reads the whole table: only once it is wanted
-        app.query_one("#to-add-route").focus()
+        button = app.query_one("#to-add-route")
+        button.focus()
+        await pilot.pause()
+        assert button.has_focus  # the keyboard path: focus the button, press enter
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.query_one("#network-tabs", TabbedContent).active == "tab-add-route"
-        assert app.query_one("#route-dst", Input).has_focus
+        assert app.query_one("#route-dst", Input).has_focus, app.focused
         await pilot.press(*"10.10.0.0/16", "tab", *"192.168.56.1")
         await settle(app, pilot)
         apply = app.query_one("#route-apply")
