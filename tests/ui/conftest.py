@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from settling import settle_workers
 
 from screens.app import WizardApp
 from wizard.host.simulated import SimulatedHost
@@ -19,9 +20,4 @@ def demo_app(tmp_path):
 @pytest.fixture
 def settle():
     """Wait for the host workers and the messages they posted."""
-
-    async def wait(app: WizardApp, pilot) -> None:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-
-    return wait
+    return settle_workers

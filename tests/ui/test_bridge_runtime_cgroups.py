@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from settling import settle_workers
 from textual.widgets import Select, Static
 
 import wizard.checks.cgroups  # noqa: F401  (registers the checks until the runner does)
@@ -12,12 +13,7 @@ from screens.cgroups import ConsistencyTable
 from screens.runtime import RuntimeTable
 from screens.widgets.check_list import CheckList
 
-
-async def settle(app, pilot) -> None:
-    """The checks worker posts results; each page then starts its own table worker."""
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+settle = settle_workers
 
 
 def cells(table) -> list[list[str]]:

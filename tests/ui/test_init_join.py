@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from settling import settle_workers
 from textual.widgets import (
     Button,
     ContentSwitcher,
@@ -58,11 +59,7 @@ def live_app(tmp_path, monkeypatch, live_root):
     return make
 
 
-async def settle(app, pilot) -> None:
-    """Workers, the messages they post, and the workers those start (the re-check)."""
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+settle = settle_workers
 
 
 def text_of(static: Static) -> str:

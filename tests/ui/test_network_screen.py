@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from settling import settle_workers
 from textual.widgets import Input, OptionList, Static, TabbedContent
 
 from screens.network import MONITOR_GROUP, NetworkPage
@@ -19,14 +20,8 @@ DEFAULTS = {  # demo: (adapter with the default route, address kubeadm advertise
 
 
 async def settle(app, pilot) -> None:
-    """Until no host worker runs: each answer may start the next (dump, then view, ...)."""
-    for _ in range(20):
-        await pilot.pause()
-        busy = [w for w in app.workers if w.is_running and w.group != MONITOR_GROUP]
-        if not busy:
-            return
-        await app.workers.wait_for_complete(busy)
-    raise AssertionError("the workers never settled")
+    """Until no host worker runs; the netlink monitor runs for as long as the page lives."""
+    await settle_workers(app, pilot, ignore_groups=(MONITOR_GROUP,))
 
 
 def shown(app, selector: str) -> str:

@@ -7,6 +7,7 @@ import io
 
 import pytest
 from rich.console import Console
+from settling import settle_workers
 from textual.app import App, ComposeResult
 from textual.widgets import Button, Input, Select, Static, Switch
 
@@ -40,10 +41,7 @@ def form_app(tmp_path):
     return make
 
 
-async def settle(app: App, pilot) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+settle = settle_workers
 
 
 def text(app: App, selector: str) -> str:

@@ -7,16 +7,14 @@ Regenerate on purpose after a visual change (or a Textual upgrade) with
 from __future__ import annotations
 
 import pytest
+from settling import settle_workers
 
 from screens.app import WizardApp
 from wizard.host.simulated import SimulatedHost
 
 
 async def settled(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle_workers(pilot.app, pilot)
 
 
 @pytest.mark.parametrize("demo, screen", [

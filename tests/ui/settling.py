@@ -1,0 +1,24 @@
+"""Waiting for the wizard to be quiet: no host worker running, every posted message handled.
+
+One answer may start the next worker (the checks finish, each page then reads its facts), and
+an exclusive worker may be cancelled by a newer one (a re-check): both are part of settling.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from textual.worker import WorkerCancelled
+
+
+async def settle_workers(app, pilot, *, ignore_groups: tuple[str, ...] = ()) -> None:
+    """Until no worker (outside `ignore_groups`, e.g. a netlink monitor) is running."""
+    for _ in range(50):
+        await pilot.pause()
+        running = [w for w in app.workers if w.is_running and w.group not in ignore_groups]
+        if not running:
+            await pilot.pause()
+            return
+        with contextlib.suppress(WorkerCancelled):
+            await app.workers.wait_for_complete(running)
+    raise AssertionError("the workers never settled")
