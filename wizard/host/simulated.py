@@ -26,15 +26,19 @@ from wizard.resources import asset, demo_names
 
 STATE_FILE = "state.yaml"
 
-# Which executables a package puts on PATH, so an emulated install makes FileExisting pass.
-PACKAGE_BINARIES = {
-    "conntrack": ["conntrack"], "iptables": ["iptables", "ip6tables"], "iproute2": ["ip", "tc"],
-    "mount": ["mount", "losetup"], "util-linux": ["nsenter", "losetup", "mount"],
-    "ebtables": ["ebtables"], "socat": ["socat"], "ethtool": ["ethtool"],
-    "cri-tools": ["crictl"], "containerd": ["containerd", "ctr"],
-    "kubeadm": ["kubeadm"], "kubelet": ["kubelet"], "kubectl": ["kubectl"],
-    "coreutils": ["cp", "touch"],
-}
+def _package_binaries() -> dict[str, list[str]]:
+    """Which executables a package puts on PATH, so an emulated install makes FileExisting
+    pass: the fixes' tool → package table read backwards, plus the runtime's extra tool."""
+    from wizard.fixes.packages import TOOL_PACKAGES
+
+    found: dict[str, list[str]] = {"containerd": ["containerd", "ctr"],
+                                   "iptables": ["iptables", "ip6tables"]}
+    for tool, packages in TOOL_PACKAGES.items():
+        for package in set(packages.values()):
+            binaries = found.setdefault(package, [])
+            if tool not in binaries:
+                binaries.append(tool)
+    return found
 
 
 class UnknownDemoError(ValueError):
@@ -238,7 +242,7 @@ class SimulatedHost(Host):
                     if not a.startswith("-")]
         installed = self.state.setdefault("packages", [])
         for package in packages:
-            for binary in PACKAGE_BINARIES.get(package, [package]):
+            for binary in _package_binaries().get(package, [package]):
                 stub = self.path(f"/usr/bin/{binary}")
                 stub.parent.mkdir(parents=True, exist_ok=True)
                 if not stub.exists():
