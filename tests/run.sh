@@ -8,6 +8,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     missing=()
     command -v containerd >/dev/null || missing+=(containerd)
     command -v ip >/dev/null || missing+=(iproute2)
+    # tests/real/ builds a Debian root with debootstrap and asks its own programs.
+    command -v debootstrap >/dev/null || missing+=(debootstrap)
     if [ ${#missing[@]} -gt 0 ]; then
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
             apt-get install -y -qq --no-install-recommends "${missing[@]}" || exit 1
