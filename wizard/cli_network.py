@@ -8,6 +8,8 @@ import socket
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
+from wizard.network.route_words import describe_route_get
+
 if TYPE_CHECKING:
     from wizard.host.base import Host
     from wizard.steps.step import Step
@@ -184,33 +186,6 @@ def _route_get(host: Host, args: argparse.Namespace) -> int:
 def _plain(answer: dict[str, Any]) -> dict[str, Any]:
     """Only the JSON fields (a simulated lookup also carries the matched Route object)."""
     return {key: value for key, value in answer.items() if key not in ("route", "route_index")}
-
-
-REJECT_MEANING = {
-    "blackhole": "dropped without a word (a blackhole route)",
-    "unreachable": "refused: the sender is told the host is unreachable",
-    "prohibit": "refused: the sender is told it is administratively prohibited",
-    "throw": "no route in this table, and no later rule had one",
-}
-
-
-def describe_route_get(answer: dict[str, Any]) -> str:
-    if answer.get("error"):
-        kind = answer.get("type", "unreachable")
-        meaning = REJECT_MEANING.get(kind, "no route")
-        return f"{answer['dst']}: {meaning} (kernel: {answer['error']})"
-    parts = [answer["dst"]]
-    if answer.get("gateway"):
-        parts.append(f"via {answer['gateway']}")
-    if answer.get("dev"):
-        parts.append(f"dev {answer['dev']}")
-    if answer.get("prefsrc"):
-        parts.append(f"src {answer['prefsrc']}")
-    if answer.get("table"):
-        parts.append(f"table {answer['table']}")
-    if answer.get("type") and answer["type"] != "unicast":
-        parts.insert(0, answer["type"])
-    return " ".join(parts)
 
 
 def cmd_links(host: Host, args: argparse.Namespace) -> int:

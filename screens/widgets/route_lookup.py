@@ -24,8 +24,8 @@ from textual.widgets.option_list import Option
 
 from screens.widgets.route_table import iproute_text, rule_text
 from wizard.checks.network import AdvertiseFacts, api_server_address
-from wizard.cli_network import describe_route_get
 from wizard.model import WizardChoices
+from wizard.network.route_words import describe_route_get
 from wizard.network.rtnetlink import Route
 
 

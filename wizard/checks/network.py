@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from wizard.checks.base import CheckContext, CheckResult, Status, check
-from wizard.cli_network import describe_route_get
 from wizard.host.network import Address, Link
 from wizard.kubeadm.config import split_host_port
 from wizard.kubeadm.subnets import CLUSTER_DEVICES
 from wizard.model import WizardChoices
 from wizard.network.lookup import kubeadm_advertise_address
+from wizard.network.route_words import describe_route_get
 from wizard.network.rtnetlink import RT_TABLE_MAIN, Route, RouteTable
 
 if TYPE_CHECKING:

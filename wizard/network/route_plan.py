@@ -15,10 +15,10 @@ import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from wizard.cli_network import describe_route_get
 from wizard.network.lookup import lookup
 from wizard.network.managers import PersistError, manager_for
 from wizard.network.route_spec import RouteContext, RouteSpec
+from wizard.network.route_words import describe_route_get
 from wizard.network.rtnetlink import RT_TABLE_MAIN, RouteTable, to_iproute_json
 from wizard.steps.step import FileRemove, FileWrite, RunCommand, Step
 

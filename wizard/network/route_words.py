@@ -1,0 +1,32 @@
+"""A route lookup's answer phrased in words, shared by the checks, the plans and both front ends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+REJECT_MEANING = {
+    "blackhole": "dropped without a word (a blackhole route)",
+    "unreachable": "refused: the sender is told the host is unreachable",
+    "prohibit": "refused: the sender is told it is administratively prohibited",
+    "throw": "no route in this table, and no later rule had one",
+}
+
+
+def describe_route_get(answer: dict[str, Any]) -> str:
+    """One line as `ip route get` would say it, or why the kernel refused, in words."""
+    if answer.get("error"):
+        kind = answer.get("type", "unreachable")
+        meaning = REJECT_MEANING.get(kind, "no route")
+        return f"{answer['dst']}: {meaning} (kernel: {answer['error']})"
+    parts = [answer["dst"]]
+    if answer.get("gateway"):
+        parts.append(f"via {answer['gateway']}")
+    if answer.get("dev"):
+        parts.append(f"dev {answer['dev']}")
+    if answer.get("prefsrc"):
+        parts.append(f"src {answer['prefsrc']}")
+    if answer.get("table"):
+        parts.append(f"table {answer['table']}")
+    if answer.get("type") and answer["type"] != "unicast":
+        parts.insert(0, answer["type"])
+    return " ".join(parts)
