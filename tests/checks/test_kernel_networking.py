@@ -37,7 +37,8 @@ def test_the_ready_host_passes_every_bridge_check(tmp_path):
         "Module-br_netfilter": Status.PASS, "Module-overlay": Status.PASS,
         FORWARD_ID: Status.PASS, BRIDGE_ID: Status.PASS, BRIDGE6_ID: Status.PASS,
         IPV6_ID: Status.SKIP, "IptablesBackend": Status.PASS}
-    assert results[FORWARD_ID].observed == "now: 1; after a reboot: 1 (/etc/sysctl.d/k8s.conf:3)"
+    assert results[FORWARD_ID].observed == (
+        "now: 1; after a reboot: 1 (systemd-sysctl: /etc/sysctl.d/k8s.conf:3)")
     assert results["IptablesBackend"].message == "iptables uses the nf_tables backend"
 
 

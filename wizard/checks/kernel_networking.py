@@ -13,7 +13,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from wizard.checks.base import CheckContext, CheckResult, Status, check
-from wizard.facts.kernel import iptables_fact, module_fact, sysctl_fact, sysctl_path
+from wizard.facts.kernel import (
+    boot_sysctl_program,
+    iptables_fact,
+    module_fact,
+    sysctl_fact,
+    sysctl_path,
+)
 from wizard.fixes.kernel_networking import kernel_modules_step, sysctl_step
 from wizard.kube.versions import checks_bridge_sysctls
 from wizard.kubeadm.cni import get_cni
@@ -202,14 +208,15 @@ def _sysctl_message(ctx: CheckContext, row: KernelRow) -> str:
         return f"{row.name} is {row.now}; {_why_not_needed(ctx)}"
     if not row.wanted:
         return f"{row.name} = {row.now}, though {_why_not_needed(ctx)}"
+    program = boot_sysctl_program(ctx.host)
     if row.status is Status.PASS:
-        return f"{row.wanted} now and after a reboot ({row.source})"
+        return f"{row.wanted} now and after a reboot ({program}: {row.source})"
     if row.now == "missing":
         text = f"{path} does not exist"
     elif row.now not in (row.wanted, "unknown"):
         text = f"{path} contents are not set to {row.wanted}"
     else:
-        text = f"{row.now} now, but {row.boot} after a reboot ({row.source})"
+        text = f"{row.now} now, but {row.boot} after a reboot ({program}: {row.source})"
     if row.name in BRIDGE_KEYS and not checks_bridge_sysctls(ctx.minor):
         text += (f"; kubeadm stopped checking it in 1.30, but {get_cni(ctx.choices.cni).name} "
                  "bridges pods and needs it")
@@ -221,12 +228,14 @@ def sysctls(ctx: CheckContext) -> Iterator[CheckResult]:
     rows = [r for r in sysctl_rows(ctx) if r.name != IPV6_FORWARD[0]]
     ids = [kubeadm_file_check_id(r.name) for r in rows if r.wanted]
     step = sysctl_step(ctx.host, wanted_sysctls(ctx), ", ".join(ids), KERNEL_DEFAULTS)
+    program = boot_sysctl_program(ctx.host)
     for row in rows:
         lesson = BRIDGE_LESSON if row.name in BRIDGE_KEYS else FORWARD_LESSON
         fixes: tuple[Step, ...] = (step,) if step and row.status in (Status.WARN,
                                                                        Status.FAIL) else ()
         yield CheckResult(kubeadm_file_check_id(row.name), row.status,
-                          observed=f"now: {row.now}; after a reboot: {row.boot} ({row.source})",
+                          observed=f"now: {row.now}; after a reboot: {row.boot} "
+                                   f"({program}: {row.source})",
                           expected=f"{row.wanted} now and at boot" if row.wanted else
                           "not needed", message=_sysctl_message(ctx, row), lesson=lesson,
                           fixes=fixes)

@@ -25,10 +25,16 @@ MODULES_LOAD_DIRS = ("/etc/modules-load.d", "/run/modules-load.d",
 
 SYSCTL_DIRS = ("/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d",
                "/lib/sysctl.d")
-"""The directories `sysctl --system` reads, highest priority first (procps sysctl(8))."""
+"""The sysctl.d directories, highest priority first: systemd-sysctl(8) and procps sysctl(8)
+read the same ones."""
 
 SYSCTL_CONF = "/etc/sysctl.conf"
-"""Applied after every sysctl.d file by `sysctl --system`, so its settings win."""
+"""procps `sysctl --system` applies it after every sysctl.d file, so there its settings win.
+systemd-sysctl never reads it by that name: only through Debian's link
+/etc/sysctl.d/99-sysctl.conf, which sorts like any other sysctl.d file."""
+
+SYSTEMD_SYSCTL = "systemd-sysctl"
+PROCPS_SYSCTL = "sysctl --system"
 
 _COMMENT = ("#", ";")
 
@@ -179,10 +185,12 @@ class SysctlFact:
     running: str | None
     """The value in /proc/sys now; None when the file is missing (module not loaded, --root)."""
     assignments: tuple[SysctlAssignment, ...]
+    program: str = SYSTEMD_SYSCTL
+    """What applies the files at boot (systemd-sysctl or procps' sysctl --system)."""
 
     @property
     def winner(self) -> SysctlAssignment | None:
-        """The assignment applied last, which is the one that holds after `sysctl --system`."""
+        """The assignment applied last, which is the one that holds after a boot."""
         return self.assignments[-1] if self.assignments else None
 
     @property
@@ -205,10 +213,25 @@ def sysctl_running(host: Host, key: str) -> str | None:
     return None if text is None else _normal_value(text)
 
 
-def sysctl_files(host: Host, extra: Iterable[str] = ()) -> list[str]:
-    """Every file `sysctl --system` applies, in order: sysctl.d files, then /etc/sysctl.conf."""
+def boot_sysctl_program(host: Host) -> str:
+    """The program that applies sysctls at boot, which decides the order of the files.
+
+    Where systemd is pid 1 it is systemd-sysctl.service (on Debian 12 procps.service is only
+    an alias of it); elsewhere an init script runs procps' `sysctl --system`.
+    """
+    return SYSTEMD_SYSCTL if init_system(host).is_systemd else PROCPS_SYSCTL
+
+
+def sysctl_files(host: Host, extra: Iterable[str] = (),
+                 program: str | None = None) -> list[str]:
+    """Every file the boot-time program applies, in order (the last assignment wins).
+
+    systemd-sysctl: the sysctl.d files merged by name, nothing else. procps: the same, then
+    /etc/sysctl.conf.
+    """
+    program = program or boot_sysctl_program(host)
     files = config_files(host, SYSCTL_DIRS, [p for p in extra if p != SYSCTL_CONF])
-    if host.exists(SYSCTL_CONF) or SYSCTL_CONF in extra:
+    if program == PROCPS_SYSCTL and (host.exists(SYSCTL_CONF) or SYSCTL_CONF in extra):
         files.append(SYSCTL_CONF)
     return files
 
@@ -229,8 +252,8 @@ def _key_matches(pattern: str, key: str) -> bool:
     return pattern == key
 
 
-def sysctl_assignments(host: Host, key: str,
-                       overrides: Mapping[str, str] | None = None) -> tuple[SysctlAssignment, ...]:
+def sysctl_assignments(host: Host, key: str, overrides: Mapping[str, str] | None = None,
+                       program: str | None = None) -> tuple[SysctlAssignment, ...]:
     """Every assignment of `key` in application order.
 
     `overrides` maps a host path to the text it would have: a fix uses it to see whether the
@@ -238,7 +261,7 @@ def sysctl_assignments(host: Host, key: str,
     """
     overrides = overrides or {}
     found: list[SysctlAssignment] = []
-    for listed in sysctl_files(host, overrides):
+    for listed in sysctl_files(host, overrides, program):
         path = listed if listed in overrides else linked_file(host, listed)
         text = overrides[path] if path in overrides else host.read_optional(path) or ""
         for number, line in _meaningful_lines(text):
@@ -249,7 +272,9 @@ def sysctl_assignments(host: Host, key: str,
 
 
 def sysctl_fact(host: Host, key: str) -> SysctlFact:
-    return SysctlFact(key, sysctl_running(host, key), sysctl_assignments(host, key))
+    program = boot_sysctl_program(host)
+    return SysctlFact(key, sysctl_running(host, key),
+                      sysctl_assignments(host, key, program=program), program)
 
 
 # ----------------------------------------------------------------------------- cgroups

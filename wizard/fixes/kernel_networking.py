@@ -2,7 +2,8 @@
 
 `modprobe` and `sysctl -w` last until the next reboot; the files in modules-load.d and
 sysctl.d make the change permanent. Each step does both, and the file it writes is chosen so
-that it really wins at boot: `sysctl --system` applies files by name and a later one wins, so
+that it really wins at boot: systemd-sysctl (or procps' `sysctl --system` where systemd is not
+pid 1) applies files by name and a later one wins, so
 a file that would lose to another is named to sort after it, or the other line is disabled.
 """
 
@@ -15,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from wizard.facts.kernel import (
     SYSCTL_CONF,
     SYSCTL_DIRS,
+    SYSTEMD_SYSCTL,
+    boot_sysctl_program,
     module_fact,
     parse_sysctl_line,
     sysctl_assignments,
@@ -127,8 +130,8 @@ def sysctl_writes(host: Host, wanted: Mapping[str, str],
 
     `defaults` are the values a key has when no file sets it (the kernel's, or a module's).
     The first of SYSCTL_NAMES that wins for every key is used. When none can (a line in
-    /etc/sysctl.conf, which `sysctl --system` applies last, or a file sorting after ours sets
-    another value), k8s.conf is written and each overriding line is commented out.
+    /etc/sysctl.conf, which procps' `sysctl --system` applies last, or a file sorting after
+    ours sets another value), k8s.conf is written and each overriding line is commented out.
     """
     defaults = defaults or {}
     boot_wrong = {k: v for k, v in wanted.items()
@@ -185,24 +188,29 @@ def sysctl_step(host: Host, wanted: Mapping[str, str], fixes: str,
         actions.append(RunCommand(("sysctl", "-w", *(f"{k}={v}" for k, v in now.items())),
                                   undo_argv=("sysctl", "-w", *undo) if undo else None))
     ours = next((p for p in writes if posixpath.basename(p) in SYSCTL_NAMES), None)
+    program = boot_sysctl_program(host)
     why = ("sysctl -w changes the running kernel until the next reboot; a file in "
-           "/etc/sysctl.d is applied at every boot. ")
+           f"/etc/sysctl.d is applied at every boot, by {program}. ")
     if ours and not ours.endswith("/k8s.conf"):
         why += (f"{ours} is used rather than k8s.conf because a file that sorts later sets "
-                "another value, and `sysctl --system` lets the last file win. ")
+                f"another value, and {program} lets the last file win. ")
     disabled = [p for p in writes if p != ours]
     if disabled:
-        why += (f"{', '.join(disabled)} would still override it at boot "
-                f"({SYSCTL_CONF} is applied after every sysctl.d file), so those lines are "
-                "commented out. ")
+        order = ("sysctl.d files are applied in the order of their names"
+                 if program == SYSTEMD_SYSCTL else
+                 f"{SYSCTL_CONF} is applied after every sysctl.d file")
+        why += (f"{', '.join(disabled)} would still override it at boot ({order}), so those "
+                "lines are commented out. ")
     keys = list(wanted)
+    order_command = ("systemd-analyze cat-config sysctl.d" if program == SYSTEMD_SYSCTL
+                     else "sudo sysctl --system | grep -E '^\\* Applying'")
     return Step(
         id="sysctl-kubernetes",
         title="Set " + ", ".join(f"{k}={v}" for k, v in wanted.items()),
         why=why + "Packets between pods, nodes and Services are routed by this host, which the "
                   "kernel only does with forwarding switched on.",
         actions=tuple(actions),
-        verify="sysctl " + " ".join(keys) + "; sudo sysctl --system | grep -E '^\\* Applying'",
+        verify="sysctl " + " ".join(keys) + "; " + order_command,
         undo="kubeadm-wizard undo restores the files and the previous running values.",
         done_when=lambda h: all(_running_holds(h, k, v) for k, v in wanted.items()),
         fixes=fixes,
