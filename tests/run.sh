@@ -16,6 +16,12 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     fi
 fi
 
+# The Debian root for tests/real/ is built here, once per checkout (cached in .cache/),
+# rather than inside a test, where pytest's per-test timeout would cut it short.
+if [ "$(id -u)" = 0 ] && command -v debootstrap >/dev/null; then
+    bash tests/real/build_root.sh bookworm .cache/debian-roots >/dev/null || exit 1
+fi
+
 python3 -m venv .venv || exit 1
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1
 .venv/bin/python -m pip install -q -e '.[test]' || exit 1

@@ -116,6 +116,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         host = make_host(args)
         choices = make_choices(args)
         if args.command is None:
+            if not (sys.stdin.isatty() and sys.stdout.isatty()):
+                # Textual would start and wait for keys that never come.
+                raise UsageError("needs a terminal; use check, plan or apply")
             from screens.app import run_app
 
             answers = getattr(args, "answers", None)

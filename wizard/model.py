@@ -7,11 +7,13 @@ Secrets (join token, certificate key) are deliberately not part of it: they live
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from wizard import answers_schema
 
 ROLES = ("control-plane", "worker")
 RUNTIMES = ("containerd", "cri-o", "docker")
@@ -62,33 +64,30 @@ class WizardChoices:
         return {"version": ANSWERS_VERSION, **asdict(self)}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> WizardChoices:
-        if not isinstance(data, dict):
-            raise AnswersError("an answers file must be a mapping of choice: value")
-        data = dict(data)
-        version = data.pop("version", ANSWERS_VERSION)
-        if version != ANSWERS_VERSION:
-            raise AnswersError(f"answers file version {version} is not supported "
-                               f"(this wizard reads version {ANSWERS_VERSION})")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise AnswersError(f"unknown answer(s): {', '.join(unknown)}")
-        routes = data.pop("routes", []) or []
-        try:
-            choices = cls(**data, routes=[RouteChoice(**r) for r in routes])
-        except TypeError as error:
-            raise AnswersError(f"malformed answers: {error}") from None
-        choices.validate()
-        return choices
+    def from_dict(cls, data: Any, *, source: str = "answers",
+                  text: str | None = None) -> WizardChoices:
+        """The choices in `data`, or AnswersError naming every problem at once.
 
-    def validate(self) -> None:
-        if self.role not in ROLES:
-            raise AnswersError(f"role must be one of {', '.join(ROLES)}, not {self.role!r}")
-        if self.runtime not in RUNTIMES:
-            raise AnswersError(f"runtime must be one of {', '.join(RUNTIMES)}")
-        if self.cni not in CNIS:
-            raise AnswersError(f"cni must be one of {', '.join(CNIS)}")
+        `text` is the file as written: it gives each problem its line, and a number that
+        should have been text the way it was typed.
+        """
+        if not isinstance(data, dict):
+            raise AnswersError(f"{source}: an answers file must be a mapping of choice: value")
+        version = data.get("version", ANSWERS_VERSION)
+        if version != ANSWERS_VERSION:
+            raise AnswersError(f"{source}: answers file version {version} is not supported "
+                               f"(this wizard reads version {ANSWERS_VERSION})")
+        found = answers_schema.problems(
+            data, text_checks=answers_schema.text_fields(ROLES, RUNTIMES, CNIS),
+            raw=answers_schema.raw_scalars(text) if text else None)
+        if found:
+            lines = answers_schema.key_lines(text) if text else {}
+            raise AnswersError("\n".join(
+                f"{source}:{lines[key]}: {message}" if key in lines else f"{source}: {message}"
+                for key, message in found))
+        values = {k: v for k, v in data.items() if k not in ("version", "routes")}
+        routes = [RouteChoice(**route) for route in data.get("routes") or []]
+        return cls(**values, routes=routes)
 
     def save(self, path: Path) -> None:
         path.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False), encoding="utf-8")
@@ -96,12 +95,14 @@ class WizardChoices:
     @classmethod
     def load(cls, path: Path) -> WizardChoices:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            text = path.read_text(encoding="utf-8")
         except OSError as error:
             raise AnswersError(f"cannot read {path}: {error.strerror}") from None
+        try:
+            data = yaml.safe_load(text) or {}
         except yaml.YAMLError as error:
             raise AnswersError(f"{path} is not valid YAML: {error}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(data, source=str(path), text=text)
 
 
 @dataclass

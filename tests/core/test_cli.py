@@ -48,7 +48,8 @@ def test_bad_answers_file_is_a_usage_error(tmp_path, capsys):
     answers = tmp_path / "answers.yaml"
     answers.write_text("role: boss\n")
     assert main(["check", "--demo", "ready", "--answers", str(answers)]) == 2
-    assert "role must be one of" in capsys.readouterr().err
+    assert (f"{answers}:1: role: 'boss' must be one of control-plane, worker"
+            in capsys.readouterr().err)
 
 
 def test_check_json_on_a_demo_host(capsys):
@@ -138,3 +139,14 @@ def test_diagnose_reads_a_file_or_stdin():
     assert piped.returncode == 0 and piped.stdout.startswith("kubeadm succeeded.")
     missing = run_cli("diagnose", "/no/such/file")
     assert missing.returncode == 2 and "cannot read /no/such/file" in missing.stderr
+
+
+def test_without_a_terminal_the_tui_says_so_and_exits_2_at_once(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "wizard", "--demo", "ready"],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20)
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith("needs a terminal; use check, plan or apply")
+    assert done.stdout == ""
