@@ -166,6 +166,11 @@ def _boot_value(ctx: CheckContext, key: str) -> tuple[str, str]:
     return KERNEL_DEFAULTS[key], "no file sets it: kernel default"
 
 
+def _decided_by(program: str, source: str) -> str:
+    """'systemd-sysctl: /etc/sysctl.d/k8s.conf:3' when a file decides, else the reason."""
+    return f"{program}: {source}" if source.startswith("/") else source
+
+
 def sysctl_rows(ctx: CheckContext) -> list[KernelRow]:
     wanted = wanted_sysctls(ctx)
     rows = []
@@ -210,13 +215,13 @@ def _sysctl_message(ctx: CheckContext, row: KernelRow) -> str:
         return f"{row.name} = {row.now}, though {_why_not_needed(ctx)}"
     program = boot_sysctl_program(ctx.host)
     if row.status is Status.PASS:
-        return f"{row.wanted} now and after a reboot ({program}: {row.source})"
+        return f"{row.wanted} now and after a reboot ({_decided_by(program, row.source)})"
     if row.now == "missing":
         text = f"{path} does not exist"
     elif row.now not in (row.wanted, "unknown"):
         text = f"{path} contents are not set to {row.wanted}"
     else:
-        text = f"{row.now} now, but {row.boot} after a reboot ({program}: {row.source})"
+        text = f"{row.now} now, but {row.boot} after a reboot ({_decided_by(program, row.source)})"
     if row.name in BRIDGE_KEYS and not checks_bridge_sysctls(ctx.minor):
         text += (f"; kubeadm stopped checking it in 1.30, but {get_cni(ctx.choices.cni).name} "
                  "bridges pods and needs it")
@@ -235,7 +240,7 @@ def sysctls(ctx: CheckContext) -> Iterator[CheckResult]:
                                                                        Status.FAIL) else ()
         yield CheckResult(kubeadm_file_check_id(row.name), row.status,
                           observed=f"now: {row.now}; after a reboot: {row.boot} "
-                                   f"({program}: {row.source})",
+                                   f"({_decided_by(program, row.source)})",
                           expected=f"{row.wanted} now and at boot" if row.wanted else
                           "not needed", message=_sysctl_message(ctx, row), lesson=lesson,
                           fixes=fixes)

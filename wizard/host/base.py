@@ -8,6 +8,7 @@ mounted SD-card image (`--root`), a fixture tree in a test, or a simulated works
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -16,6 +17,9 @@ from wizard.host.commands import DEFAULT_TIMEOUT, CommandResult, run_argv
 from wizard.host.files import atomic_write
 from wizard.host.identity import HostIdentity, read_identity
 from wizard.host.ports import ListeningPort, live_listening_ports
+
+OFFLINE_SYSTEMCTL_VERBS = frozenset({"enable", "disable", "mask", "unmask", "is-enabled"})
+"""What `systemctl --root=DIR` can do to a tree that is not running (systemctl(1))."""
 
 STATE_DIR = "/var/lib/kubeadm-wizard"
 SEARCH_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
@@ -192,7 +196,10 @@ class Host:
     def run(self, argv: list[str], *, timeout: float = DEFAULT_TIMEOUT,
             input_text: str | None = None) -> CommandResult:
         """Run an inspecting command. Under another root there is no running system to ask."""
-        if self.kind != "live":
+        offline = self._offline_systemctl(argv)
+        if offline:
+            result = run_argv(offline, timeout=timeout)
+        elif self.kind != "live":
             result = CommandResult(tuple(argv), 127, ran=False,
                                    note=f"not run: {self.label} is not a running system")
         else:
@@ -208,7 +215,10 @@ class Host:
         kernel: under another root they are skipped, because that system's persisted files
         already carry the change to its next boot.
         """
-        if self.kind != "live":
+        offline = self._offline_systemctl(argv)
+        if offline:
+            result = run_argv(offline, timeout=timeout)
+        elif self.kind != "live":
             note = ("not run: takes effect when that system boots" if runtime_only
                     else "not run: run it on that system once it has booted")
             result = CommandResult(tuple(argv), 0 if runtime_only else 127, ran=False, note=note)
@@ -216,6 +226,24 @@ class Host:
             result = run_argv(argv, timeout=timeout)
         self.command_log.append(result)
         return result
+
+    def _offline_systemctl(self, argv: list[str]) -> list[str] | None:
+        """`systemctl --root=ROOT VERB UNIT...` for a unit-file command under another root.
+
+        Enabling, disabling and masking are only links under etc/systemd/system, which
+        systemctl itself makes in a tree that is not running (`--now` has nothing to start
+        there, so it is dropped). None when the command is not one of those, or this
+        machine has no systemctl to do it.
+        """
+        if self.kind != "root" or len(argv) < 3 or argv[0] != "systemctl":
+            return None
+        verb = argv[1]
+        if verb not in OFFLINE_SYSTEMCTL_VERBS or not shutil.which("systemctl"):
+            return None
+        units = [word for word in argv[2:] if word != "--now"]
+        if any(word.startswith("-") for word in units):
+            return None
+        return ["systemctl", f"--root={self.root}", verb, *units]
 
     def change_route(self, op: str, route: dict) -> CommandResult:
         """Add or delete a route through netlink; under another root it waits for boot."""

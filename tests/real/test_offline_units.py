@@ -1,0 +1,50 @@
+"""Units of an image that is not running are enabled and disabled as systemctl --root does it.
+
+A debootstrapped Debian 12 root with dphys-swapfile enabled stands in for a Raspberry Pi OS
+image on an SD card: `apply --root` must leave it with swap off at boot (SwapOnBoot passes),
+as the root's unit links say to the real `systemctl --root=DIR is-enabled`, and `undo` must put
+every link back.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _wizard(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "wizard", *args], capture_output=True,
+                          text=True, timeout=300)
+
+
+def _is_enabled(root: Path, unit: str) -> str:
+    return subprocess.run(["systemctl", f"--root={root}", "is-enabled", unit],
+                          capture_output=True, text=True).stdout.strip()
+
+
+def _links(root: Path) -> list[str]:
+    listing = subprocess.run(["find", str(root / "etc/systemd/system"), "-printf", "%P %y %l\n"],
+                             capture_output=True, text=True, check=True).stdout
+    return sorted(listing.splitlines())
+
+
+def _status(root: Path, check_id: str) -> str:
+    report = json.loads(_wizard("check", "--root", str(root), "--json").stdout)
+    return next(c["status"] for c in report["checks"] if c["id"] == check_id)
+
+
+def test_apply_disables_dphys_swapfile_offline_and_undo_enables_it(debian_root):
+    assert _is_enabled(debian_root, "dphys-swapfile") == "enabled"
+    assert _status(debian_root, "SwapOnBoot") == "fail"
+    before = _links(debian_root)
+
+    _wizard("apply", "--yes", "--root", str(debian_root))
+    assert _is_enabled(debian_root, "dphys-swapfile") == "disabled"
+    assert _status(debian_root, "SwapOnBoot") == "pass"
+
+    undone = _wizard("undo", "--yes", "--root", str(debian_root))
+    assert undone.returncode == 0, undone.stderr
+    assert _is_enabled(debian_root, "dphys-swapfile") == "enabled"
+    assert _links(debian_root) == before
