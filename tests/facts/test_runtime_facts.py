@@ -150,3 +150,17 @@ def test_docker_driver_from_daemon_json_or_the_host(tmp_path):
     tree(tmp_path, {"etc/docker/daemon.json": '{"exec-opts": ["native.cgroupdriver=cgroupfs"]}'})
     fact = runtime_cgroup_driver(host, "docker", systemd_init=True, cgroup_version=2)
     assert (fact.driver, fact.source) == ("cgroupfs", "/etc/docker/daemon.json exec-opts")
+
+
+def test_removed_packages_left_with_config_files_are_not_installed(tmp_path):
+    from wizard.facts.packages import package_version
+    from wizard.host.base import Host
+
+    status = tmp_path / "var/lib/dpkg/status"
+    status.parent.mkdir(parents=True)
+    status.write_text("Package: containerd.io\nStatus: deinstall ok config-files\n"
+                      "Version: 1.7.27-1\n\n"
+                      "Package: containerd\nStatus: install ok installed\n"
+                      "Description: daemon\n continuation: not a field\nVersion: 1.6.20~ds1-1\n")
+    assert package_version(Host(tmp_path), ("containerd.io", "containerd")) == (
+        "containerd", "1.6.20~ds1-1")

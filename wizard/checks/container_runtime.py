@@ -64,17 +64,25 @@ def expected_cgroup_driver(ctx: CheckContext) -> str:
     return "cgroupfs" if init_system(ctx.host).is_systemd is False else ctx.choices.cgroup_driver
 
 
-def describe(runtime: RuntimeFacts) -> str:
-    """"containerd 1.7.27 (running; accepts connections)" for the observed column."""
+def describe(runtime: RuntimeFacts, image: bool = False) -> str:
+    """"containerd 1.7.27 (running; accepts connections)" for the observed column.
+
+    Of an `image` (a system that is not running, --root) only what its files say is true:
+    installed, and whether its unit starts at boot.
+    """
     version = f" {runtime.version}" if runtime.version else ""
+    if image:
+        boot = "enabled at boot" if runtime.service_active else "not enabled at boot"
+        return f"{runtime.name}{version} (installed, {boot})"
     state = "running" if runtime.service_active else "stopped"
     if not runtime.spec.cri:
         return f"{runtime.name}{version} ({state}; not a CRI runtime)"
     return f"{runtime.name}{version} ({state}; {runtime.socket.detail})"
 
 
-def _observed(found: RuntimeSurvey) -> str:
-    return "; ".join(describe(r) for r in found.installed) or "no container runtime installed"
+def _observed(found: RuntimeSurvey, image: bool) -> str:
+    return ("; ".join(describe(r, image) for r in found.installed)
+            or "no container runtime installed")
 
 
 def _others(found: RuntimeSurvey, chosen: str) -> str:
@@ -98,7 +106,7 @@ def _cri_result(ctx: CheckContext, found: RuntimeSurvey) -> CheckResult:
     url = chosen_socket(ctx)
 
     def result(status: Status, message: str, fixes: tuple[Step, ...] = ()) -> CheckResult:
-        return CheckResult("CRI", status, observed=_observed(found),
+        return CheckResult("CRI", status, observed=_observed(found, ctx.host.kind == "root"),
                            expected=f"{spec.name} answering on {url}", message=message,
                            lesson=CRI_LESSON, fixes=fixes)
 
@@ -155,7 +163,7 @@ def _answering(ctx: CheckContext, found: RuntimeSurvey,
         return result(Status.WARN, (
             f"kubeadm would stop with: {found.kubeadm_refusal()}. The wizard's configuration "
             f"names criSocket {chosen_socket(ctx)}; confirm the runtime on this screen."))
-    return result(Status.PASS, describe(facts))
+    return result(Status.PASS, describe(facts, ctx.host.kind == "root"))
 
 
 def _version_result(ctx: CheckContext, found: RuntimeSurvey) -> CheckResult:
@@ -165,7 +173,8 @@ def _version_result(ctx: CheckContext, found: RuntimeSurvey) -> CheckResult:
 
     def result(status: Status, message: str) -> CheckResult:
         return CheckResult("ContainerRuntimeVersion", status,
-                           observed=describe(facts) if facts.installed else "not installed",
+                           observed=describe(facts, ctx.host.kind == "root") if facts.installed
+                           else "not installed",
                            expected="a runtime that answers RuntimeConfig (containerd 2.0+, "
                                     "CRI-O 1.28+)", message=message, lesson=VERSION_LESSON)
 

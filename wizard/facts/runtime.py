@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from wizard.facts.packages import package_version
 from wizard.facts.systemd import unit_active
 from wizard.runtime import containerd_config, crio_config, docker_config
 
@@ -159,11 +160,22 @@ def version_tuple(version: str | None) -> tuple[int, int] | None:
     return int(major), int(rest.split(".")[0] or 0)
 
 
+PACKAGES = {"containerd": ("containerd.io", "containerd"), "crio": ("cri-o",),
+            "cri-dockerd": ("cri-dockerd",), "dockerd": ("docker-ce", "docker.io")}
+"""The packages that ship each runtime's program (Docker's repository, then Debian's)."""
+
+
 def program_version(host: Host, spec: RuntimeSpec) -> str | None:
-    """The runtime's version from `PROGRAM --version`; None when absent or not telling."""
+    """The runtime's version from `PROGRAM --version`; None when absent or not telling.
+
+    A system that is not running is not asked: its package database says what it will run.
+    """
     if host.which(spec.program) is None:
         return None
     result = host.run([spec.program, "--version"])
+    if not result.ran:
+        found = package_version(host, PACKAGES.get(spec.program, ()))
+        return parse_version(found[1]) if found else None
     return parse_version(result.stdout + "\n" + result.stderr) if result.ok else None
 
 
