@@ -151,8 +151,12 @@ def test_swap_on_boot_asks_systemd_on_a_running_host(make_root, requirements):
 
 
 def test_swap_on_boot_finds_an_enabled_swap_unit(make_root, requirements):
-    host = make_root({"etc/systemd/system/swapfile.swap": "[Swap]\nWhat=/swapfile\n",
-                      "etc/systemd/system/swap.target.wants/swapfile.swap": "[Swap]\n"})
+    # A real enable: [Install] and a link in swap.target.wants (systemctl --root reads both).
+    host = make_root({"etc/systemd/system/swapfile.swap":
+                      "[Swap]\nWhat=/swapfile\n[Install]\nWantedBy=swap.target\n"})
+    wants = host.path("/etc/systemd/system/swap.target.wants")
+    wants.mkdir(parents=True)
+    (wants / "swapfile.swap").symlink_to("/etc/systemd/system/swapfile.swap")
     result = requirements(host)["SwapOnBoot"]
     assert result.observed == "systemd unit swapfile.swap"
     assert result.fixes[0].actions[0].argv == ("systemctl", "disable", "--now", "swapfile.swap")
@@ -425,7 +429,8 @@ def test_a_kubelet_too_old_for_kubeadm_fails(make_root, requirements):
 
 
 def test_kubelet_on_an_image_reads_the_unit_files(make_root, requirements):
-    host = make_root({"lib/systemd/system/kubelet.service": "[Unit]\n"},
+    host = make_root({"lib/systemd/system/kubelet.service":
+                      "[Unit]\n[Install]\nWantedBy=multi-user.target\n"},
                      extra_tools=("kubelet",))
     results = requirements(host)
     assert results["Service-Kubelet"].status is Status.WARN

@@ -137,6 +137,8 @@ def modules(ctx: CheckContext) -> Iterator[CheckResult]:
             when = "now and at boot" if row.now == "loaded" else "at boot"
             message = f"loaded {when} ({row.source})" if row.wanted else (
                 f"loaded, though {_why_not_needed(ctx)}")
+        elif row.now == "unknown":  # a system that is not running has only its boot
+            message = "not loaded at boot: no modules-load.d file names it"
         elif row.now != "not loaded":
             message = f"{row.now} now, but nothing loads it at boot"
         else:
@@ -220,6 +222,8 @@ def _sysctl_message(ctx: CheckContext, row: KernelRow) -> str:
         text = f"{path} does not exist"
     elif row.now not in (row.wanted, "unknown"):
         text = f"{path} contents are not set to {row.wanted}"
+    elif row.now == "unknown":  # a system that is not running has only its boot
+        text = f"{row.boot} at boot ({_decided_by(program, row.source)})"
     else:
         text = f"{row.now} now, but {row.boot} after a reboot ({_decided_by(program, row.source)})"
     if row.name in BRIDGE_KEYS and not checks_bridge_sysctls(ctx.minor):
