@@ -159,3 +159,45 @@ def test_a_removed_file_is_backed_up_and_undo_puts_it_back(tmp_path):
     assert [o.status for o in apply_steps(host, [step])] == ["unchanged"]
     undo_all(host)
     assert (tmp_path / "etc/fstab").read_bytes() == original
+
+
+class RecordingHost(Host):
+    """A running system whose commands are recorded, not run (nothing real to swap here),
+    together with what /etc/fstab said at the moment each ran."""
+
+    kind = "live"
+
+    def __init__(self, root):
+        super().__init__(root)
+        self.seen: list[tuple[tuple[str, ...], str]] = []
+
+    def change(self, argv, *, runtime_only=True, timeout=300.0):
+        from wizard.host.commands import CommandResult
+
+        self.seen.append((tuple(argv), self.read_optional("/etc/fstab") or ""))
+        return CommandResult(tuple(argv), 0)
+
+
+def test_undo_restores_files_before_the_commands_that_read_them(tmp_path):
+    make_host(tmp_path)
+    host = RecordingHost(tmp_path)
+    swap_off = Step(id="swap", title="Turn swap off", why="The kubelet refuses swap.",
+                    actions=(RunCommand(("swapoff", "-a"), undo_argv=("swapon", "-a")),),
+                    verify="swapon --show")
+    apply_steps(host, [fstab_step(), swap_off])  # as the swap fix does: fstab, then swapoff
+    undo_all(host)
+    swapon = [fstab for argv, fstab in host.seen if argv == ("swapon", "-a")]
+    assert swapon == [FSTAB]  # swapon -a saw the fstab with its swap line back
+
+
+def test_undo_removes_the_directories_a_write_created(tmp_path):
+    host = make_host(tmp_path)
+    nested = Step(id="kubeadm-config", title="Write the kubeadm config", why="kubeadm reads it.",
+                  actions=(FileWrite("/etc/kubernetes/conf.d/kubeadm.yaml", "kind: x\n"),),
+                  verify="cat /etc/kubernetes/conf.d/kubeadm.yaml")
+    apply_steps(host, [nested, new_file_step()])
+    (tmp_path / "etc/sysctl.d/operator.conf").write_text("# put here by someone else\n")
+    undo_all(host)
+    assert not (tmp_path / "etc/kubernetes").exists()
+    assert (tmp_path / "etc/sysctl.d/operator.conf").exists()  # not empty: kept
+    assert (tmp_path / "etc").is_dir()

@@ -7,6 +7,7 @@ mounted SD-card image (`--root`), a fixture tree in a test, or a simulated works
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -177,6 +178,11 @@ class Host:
 
     def remove_file(self, path: str) -> None:
         self.path(path).unlink(missing_ok=True)
+
+    def remove_empty_dir(self, path: str) -> None:
+        """Remove a directory the wizard created, if nothing else has been put in it since."""
+        with contextlib.suppress(OSError):
+            self.path(path).rmdir()
 
     def which(self, program: str) -> str | None:
         """The host path of an executable, as kubeadm's exec.LookPath would find it."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from wizard.steps.journal import Journal
@@ -104,6 +105,18 @@ def _apply_one(host: Host, journal: Journal, step: Step, *, dry_run: bool) -> St
     return outcome
 
 
+def _missing_parents(host: Host, action: FileWrite | FileRemove) -> list[str]:
+    """The directories a write will create, deepest first, so undo can remove them again."""
+    if isinstance(action, FileRemove):
+        return []
+    missing = []
+    for parent in PurePosixPath(action.path).parents:
+        if str(parent) == "/" or host.exists(str(parent)):
+            break
+        missing.append(str(parent))
+    return missing
+
+
 def _change_file(host: Host, journal: Journal, action: FileWrite | FileRemove) -> None:
     """Back up, journal, then replace or remove: a kill at any point leaves old-or-new and a
     record that `undo` can follow."""
@@ -113,7 +126,7 @@ def _change_file(host: Host, journal: Journal, action: FileWrite | FileRemove) -
         backup = journal.new_backup_path(action.path)
         host.write_file(backup, old, mode=0o600)
     journal.record("file-begin", path=action.path, backup=backup, existed=old is not None,
-                   mode=host.file_mode(action.path))
+                   mode=host.file_mode(action.path), created_dirs=_missing_parents(host, action))
     if isinstance(action, FileRemove):
         host.remove_file(action.path)
     else:

@@ -11,16 +11,19 @@ if TYPE_CHECKING:
 
 
 def undo_all(host: Host) -> list[str]:
-    """Reverse every journaled change, newest first; returns what was done, line by line."""
+    """Reverse every journaled change; returns what was done, line by line.
+
+    Files come back first (newest first), then commands and routes are reversed (newest
+    first): a command's undo such as `swapon -a` reads the files (fstab) it depends on, so
+    they must already be as they were.
+    """
     journal = Journal(host)
     entries = journal.entries()
     if not entries:
         return []
-    done: list[str] = []
+    done = [_restore_file(host, e) for e in reversed(entries) if e["event"] == "file-begin"]
     for entry in reversed(entries):
-        if entry["event"] == "file-begin":
-            done.append(_restore_file(host, entry))
-        elif entry["event"] == "route" and entry.get("ran") and entry.get("rc") == 0:
+        if entry["event"] == "route" and entry.get("ran") and entry.get("rc") == 0:
             undo_op = "del" if entry["op"] == "add" else "add"
             result = host.change_route(undo_op, entry["route"])
             status = "ran" if result.ok else f"failed ({result.stderr.strip()})"
@@ -42,4 +45,6 @@ def _restore_file(host: Host, entry: dict) -> str:
         host.write_file(path, data, mode=entry.get("mode"))
         return f"restored {path}"
     host.remove_file(path)
+    for directory in entry.get("created_dirs", []):
+        host.remove_empty_dir(directory)
     return f"removed {path} (the wizard had created it)"
