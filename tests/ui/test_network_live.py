@@ -46,9 +46,22 @@ def namespace() -> Iterator[str]:
                   for n in range(ROUTES_PER_TABLE)]
         lines += [f"route add fd00:{n:x}::/48 via fd01::2" for n in range(ROUTES_PER_TABLE)]
         _ip(name, "-batch", "-", script="\n".join(lines) + "\n")
+        _wait_for_ipv6_link_routes(name)
         yield name
     finally:
         subprocess.run(["ip", "netns", "delete", name], capture_output=True)
+
+
+def _wait_for_ipv6_link_routes(namespace: str, timeout: float = 15.0) -> None:
+    """The kernel adds the veths' fe80:: and multicast routes on its own, a moment after the
+    links come up (slower on a loaded machine): wait until the count holds still for 1 s."""
+    deadline = time.monotonic() + timeout
+    last, since = kernel_count(namespace), time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - since < 1.0:
+        time.sleep(0.1)
+        now = kernel_count(namespace)
+        if now != last:
+            last, since = now, time.monotonic()
 
 
 def kernel_count(namespace: str) -> int:
