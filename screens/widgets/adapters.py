@@ -86,6 +86,8 @@ class AdaptersPanel(Vertical):
         super().__init__(**kwargs)
         self.facts: AdvertiseFacts | None = None
         self.suggestion: str | None = None
+        self.shown_choice = ""
+        """The advertise address the selector was last filled with (the model's)."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="adapter-scroll"):
@@ -110,9 +112,9 @@ class AdaptersPanel(Vertical):
         if chosen and chosen not in {value for _label, value in options}:
             options.append((f"{chosen} (not an address of this host)", chosen))
         select = self.query_one("#advertise-select", Select)
-        with self.prevent(Select.Changed):
-            select.set_options(options)
-            select.value = chosen
+        self.shown_choice = chosen
+        select.set_options(options)
+        select.value = chosen
         others = facts.other_networks
         self.suggestion = others[0].address if others and not chosen else None
         button = self.query_one("#use-suggested", Button)
@@ -136,8 +138,14 @@ class AdaptersPanel(Vertical):
 
     @on(Select.Changed, "#advertise-select")
     def _selected(self, event: Select.Changed) -> None:
-        value = "" if event.value is Select.NULL else str(event.value)
-        self.post_message(self.AdvertiseChosen(value))
+        """Only the operator's pick is a choice. Filling the selector from the model also
+        posts Changed (first the blank that set_options resets to, then the model's value),
+        and those arrive after show() returns, so compare with what the selector holds now."""
+        current = event.select.value
+        value = "" if current is Select.NULL else str(current)
+        if value != self.shown_choice:
+            self.shown_choice = value
+            self.post_message(self.AdvertiseChosen(value))
 
     @on(Button.Pressed, "#use-suggested")
     def _use_suggested(self) -> None:
