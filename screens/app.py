@@ -95,8 +95,19 @@ class WizardApp(App[int]):
 
     # ------------------------------------------------------------------ navigation
     def action_go(self, step_id: str) -> None:
+        """Show a page and put the focus in it, so that the next key acts on what is shown
+        (left in a hidden page, space would change a plan nobody can see)."""
         self.query_one(StepSidebar).select_step(step_id)
         self.query_one("#pages", ContentSwitcher).current = step_id
+        self.call_after_refresh(self._focus_page, step_id)
+
+    def _focus_page(self, step_id: str) -> None:
+        page = self.query_one(f"#{step_id}")
+        inside = next((w for w in self.screen.focus_chain if page in w.ancestors), None)
+        if inside is not None:
+            inside.focus()
+        elif self.focused is not None and page not in self.focused.ancestors:
+            self.query_one(StepSidebar).focus()
 
     @on(StepSidebar.StepChosen)
     def _step_chosen(self, event: StepSidebar.StepChosen) -> None:
