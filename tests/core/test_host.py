@@ -117,3 +117,21 @@ def test_identity_is_read_again_after_a_change(root):
     (root / "etc/hostname").write_text("pi-node-2\n")
     host.forget_cached_facts()
     assert host.identity.hostname == "pi-node-2"
+
+
+def test_unit_commands_under_a_root_go_to_systemctl_root_when_the_unit_is_there(tmp_path):
+    from wizard.host.base import Host
+
+    (tmp_path / "lib/systemd/system").mkdir(parents=True)
+    (tmp_path / "lib/systemd/system/ifup@.service").write_text("[Unit]\n")
+    (tmp_path / "lib/systemd/system/dphys-swapfile.service").write_text("[Unit]\n")
+    host = Host(tmp_path)
+    root = f"--root={host.root}"
+    assert host._offline_systemctl(["systemctl", "disable", "--now", "dphys-swapfile"]) == [
+        "systemctl", root, "disable", "dphys-swapfile"]
+    assert host._offline_systemctl(["systemctl", "enable", "ifup@eth0.service"]) == [
+        "systemctl", root, "enable", "ifup@eth0.service"]
+    # Not installed yet (a package step waits for boot): the enable waits too.
+    assert host._offline_systemctl(["systemctl", "enable", "--now", "containerd"]) is None
+    assert host._offline_systemctl(["systemctl", "restart", "dphys-swapfile"]) is None
+    assert Host("/")._offline_systemctl(["systemctl", "disable", "x"]) is None

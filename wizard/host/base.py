@@ -22,6 +22,9 @@ from wizard.host.ports import ListeningPort, live_listening_ports
 OFFLINE_SYSTEMCTL_VERBS = frozenset({"enable", "disable", "mask", "unmask", "is-enabled"})
 """What `systemctl --root=DIR` can do to a tree that is not running (systemctl(1))."""
 
+UNIT_FILE_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system",
+                  "/lib/systemd/system")
+
 STATE_DIR = "/var/lib/kubeadm-wizard"
 SEARCH_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 
@@ -249,7 +252,16 @@ class Host:
         units = [word for word in argv[2:] if word != "--now"]
         if any(word.startswith("-") for word in units):
             return None
+        if verb != "is-enabled" and not all(self._unit_file_exists(unit) for unit in units):
+            return None  # installed by a step that waits for boot: enable it then too
         return ["systemctl", f"--root={self.root}", verb, *units]
+
+    def _unit_file_exists(self, unit: str) -> bool:
+        name = unit if "." in unit else f"{unit}.service"
+        prefix, at, rest = name.partition("@")
+        template = f"{prefix}@{rest[rest.index('.'):]}" if at and "." in rest else name
+        return any(self.exists(f"{directory}/{candidate}") for directory in UNIT_FILE_DIRS
+                   for candidate in {name, template})
 
     def change_route(self, op: str, route: dict) -> CommandResult:
         """Add or delete a route through netlink; under another root it waits for boot."""
