@@ -204,6 +204,9 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         except OSError as error:
             raise UsageError(f"cannot read {args.file}: {error.strerror}") from None
     result = diagnose(text)
+    if not result.recognised:
+        raise UsageError(f"{args.file if args.file != '-' else 'the input'} is not kubeadm "
+                         "output: no phase, preflight result, error or join command in it")
     print(json.dumps(result.to_json(), indent=2) if args.json else diagnosis_text(result))
     return 0 if result.succeeded else 1
 

@@ -27,6 +27,9 @@ def render_diagnosis(found: Diagnosis) -> Group:
     elif found.failed_phase or found.error:
         where = f" in phase {found.failed_phase}" if found.failed_phase else ""
         parts = [Text(f"✘ The run failed{where}.", style="bold red")]
+    elif not found.recognised:
+        return Group(Text("This is not kubeadm output: no phase, preflight result, error or "
+                          "join command in it.", style="bold yellow"))
     else:
         parts = [Text("No success banner and no final error: the output may be cut short.",
                       style="bold yellow")]

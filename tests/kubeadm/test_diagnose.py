@@ -594,3 +594,13 @@ class TestEdgeCases:
         # kubernetes#127530: Hostname warnings alone are not a failure
         text = '\t[WARNING Hostname]: hostname "ubuntu" could not be reached\n'
         assert diagnose(text).advice == []
+
+
+def test_text_that_is_not_kubeadm_output_is_a_usage_error(tmp_path, capsys):
+    from wizard.cli import main
+
+    pasted = tmp_path / "notes.txt"
+    pasted.write_text("remember to buy milk\nls -l\ntotal 0\n")
+    assert main(["diagnose", str(pasted)]) == 2
+    assert "is not kubeadm output" in capsys.readouterr().err
+    assert not diagnose(pasted.read_text()).recognised

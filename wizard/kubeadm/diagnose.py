@@ -84,6 +84,13 @@ class Diagnosis:
     join_commands: list[dict[str, object]] = field(default_factory=list)
     advice: list[Advice] = field(default_factory=list)
 
+    @property
+    def recognised(self) -> bool:
+        """Whether anything of a kubeadm run was found (else the text was something else)."""
+        return bool(self.succeeded or self.phases or self.preflight_errors
+                    or self.preflight_warnings or self.failed_phase or self.error
+                    or self.join_commands)
+
     def to_json(self) -> dict[str, object]:
         """Return exactly the documented keys, as JSON-ready data."""
         return {
