@@ -60,6 +60,8 @@ class WizardApp(App[int]):
         self.results: list[CheckResult] = []
         self.plan: dict[str, PlanEntry] = {}
         self.applying = False
+        self.saved_choices = self.choices.to_dict()
+        """The choices as last loaded or saved: quitting with others asks first."""
 
     @property
     def target_version(self) -> str:
@@ -183,8 +185,22 @@ class WizardApp(App[int]):
             self.call_from_thread(self.notify, f"Could not save {self.answers_path}: "
                                   f"{error.strerror}", severity="error", markup=False)
             return
+        self.saved_choices = self.choices.to_dict()
         self.call_from_thread(self.notify, f"Saved the answers to {self.answers_path}",
                               markup=False)
+
+    async def action_quit(self) -> None:
+        """Quit, but never silently past a running apply or choices not yet saved."""
+        if self.applying:
+            question = ("An apply is running: quitting now stops it between steps and leaves "
+                        "the journal for `kubeadm-wizard undo`. Quit anyway?")
+        elif self.choices.to_dict() != self.saved_choices:
+            question = "Your choices are not saved (ctrl+s saves them). Quit without saving?"
+        else:
+            self.exit()
+            return
+        self.push_screen(ConfirmDialog(question, yes="Quit"),
+                         callback=lambda yes: self.exit() if yes else None)
 
     # ------------------------------------------------------------------------ apply
     def action_apply(self) -> None:
