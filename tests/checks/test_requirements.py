@@ -577,3 +577,15 @@ def test_checks_on_this_machine_never_raise():
 
     for result in run_checks(Host("/"), screens=["requirements"]):
         assert result.status in Status
+
+
+def test_a_hostname_on_loopback_is_reported_with_its_address(tmp_path):
+    from wizard.checks.base import CheckContext
+    from wizard.checks.requirements import hostname
+    from wizard.host.simulated import SimulatedHost
+    from wizard.model import WizardChoices
+
+    host = SimulatedHost("ubuntu-vagrant", scratch=tmp_path / "demo")
+    result = hostname(CheckContext(host, WizardChoices()))
+    assert result.observed == "k8s-cp-1 (127.0.1.1 in /etc/hosts)"
+    assert "127.0.1.1, a loopback address" in result.message

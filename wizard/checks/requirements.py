@@ -22,6 +22,7 @@ from wizard.fixes.cmdline import cgroup_memory_step, cmdline_path, has_param
 from wizard.fixes.hostname import (
     HOSTS,
     hostname_problem,
+    hosts_addresses,
     hosts_entry_step,
     in_hosts_file,
     set_hostname_step,
@@ -245,8 +246,15 @@ def hostname(ctx: CheckContext) -> CheckResult:
                                    "node; give this machine its own name")
     hosts = ctx.host.read_optional(HOSTS)
     if hosts is not None and in_hosts_file(hosts, name):
-        return CheckResult("Hostname", Status.PASS, observed=f"{name} (in /etc/hosts)",
-                           expected=expected, lesson=lesson)
+        address = hosts_addresses(hosts, name)[0]
+        message = ""
+        if address.startswith("127.") or address == "::1":
+            message = (f"{name} maps to {address}, a loopback address (the Debian/Ubuntu "
+                       "convention): other nodes cannot use it, so the kubelet takes its node "
+                       "IP from the default route instead; where that is a NAT adapter, choose "
+                       "the advertise address on the Network screen")
+        return CheckResult("Hostname", Status.PASS, observed=f"{name} ({address} in /etc/hosts)",
+                           expected=expected, lesson=lesson, message=message)
     return CheckResult("Hostname", Status.WARN, observed=f"{name} (not in /etc/hosts)",
                        expected=expected, lesson=lesson,
                        message=f"{name} is not in /etc/hosts, so kubeadm will ask DNS (which the "

@@ -51,6 +51,13 @@ def _host_lines(hosts_text: str) -> list[list[str]]:
             if (fields := line.split("#", 1)[0].split())]
 
 
+def hosts_addresses(hosts_text: str, name: str) -> list[str]:
+    """The addresses /etc/hosts gives `name`, in file order."""
+    wanted = name.lower()
+    return [fields[0] for fields in _host_lines(hosts_text)
+            if wanted in (alias.lower() for alias in fields[1:])]
+
+
 def in_hosts_file(hosts_text: str, name: str) -> bool:
     """Whether an /etc/hosts entry maps `name` (host names compare case-insensitively)."""
     wanted = name.lower()
