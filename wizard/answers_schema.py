@@ -75,17 +75,24 @@ FLAG_FIELDS = {"dual_stack": False, "upload_certs": False,
 LIST_FIELDS = ("routes", "skipped_fixes")
 
 
-def key_lines(text: str) -> dict[str, int]:
-    """The line of each top-level key, and of each route's key as 'routes[N].key'."""
+def file_layout(text: str) -> tuple[dict[str, int], dict[str, str]]:
+    """Where each key is and how its value was typed, read from the YAML as written.
+
+    Lines: each top-level key, and each route's key as 'routes[N].key'. Scalars: each
+    top-level value as typed, for 'write "1.30" in quotes'.
+    """
     try:
         node = yaml.compose(text)
     except yaml.YAMLError:
-        return {}
+        return {}, {}
     lines: dict[str, int] = {}
+    scalars: dict[str, str] = {}
     if not isinstance(node, yaml.MappingNode):
-        return lines
+        return lines, scalars
     for key, value in node.value:
         lines[str(key.value)] = key.start_mark.line + 1
+        if isinstance(value, yaml.ScalarNode):
+            scalars[str(key.value)] = value.value
         if key.value == "routes" and isinstance(value, yaml.SequenceNode):
             for index, item in enumerate(value.value):
                 lines[f"routes[{index}]"] = item.start_mark.line + 1
@@ -93,18 +100,7 @@ def key_lines(text: str) -> dict[str, int]:
                     for route_key, _ in item.value:
                         lines[f"routes[{index}].{route_key.value}"] = (
                             route_key.start_mark.line + 1)
-    return lines
-
-
-def raw_scalars(text: str) -> dict[str, str]:
-    """Each top-level scalar as it was written, for 'write "1.30" in quotes'."""
-    try:
-        node = yaml.compose(text)
-    except yaml.YAMLError:
-        return {}
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {str(k.value): v.value for k, v in node.value if isinstance(v, yaml.ScalarNode)}
+    return lines, scalars
 
 
 def _type_name(value: Any) -> str:
@@ -174,6 +170,7 @@ def _route_problems(routes: Any) -> list[tuple[str, str]]:
             elif value is not None and not (isinstance(value, kind)
                                             and not isinstance(value, bool)):
                 found.append((name, f"{name}: must be {'a number' if kind is int else 'text'}"))
-            elif key == "dst" and value is not None and value != "default" and _cidr(value):
-                found.append((name, f"{name}: {value!r} {_cidr(value)}"))
+            elif (key == "dst" and value not in (None, "default")
+                  and (problem := _cidr(value))):
+                found.append((name, f"{name}: {value!r} {problem}"))
     return found

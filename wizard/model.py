@@ -77,11 +77,10 @@ class WizardChoices:
         if version != ANSWERS_VERSION:
             raise AnswersError(f"{source}: answers file version {version} is not supported "
                                f"(this wizard reads version {ANSWERS_VERSION})")
+        lines, typed = answers_schema.file_layout(text) if text else ({}, {})
         found = answers_schema.problems(
-            data, text_checks=answers_schema.text_fields(ROLES, RUNTIMES, CNIS),
-            raw=answers_schema.raw_scalars(text) if text else None)
+            data, text_checks=answers_schema.text_fields(ROLES, RUNTIMES, CNIS), raw=typed)
         if found:
-            lines = answers_schema.key_lines(text) if text else {}
             raise AnswersError("\n".join(
                 f"{source}:{lines[key]}: {message}" if key in lines else f"{source}: {message}"
                 for key, message in found))

@@ -3,7 +3,7 @@
 A system that is not running (an SD-card image under --root) cannot be asked
 `containerd --version`, but dpkg records every installed package in /var/lib/dpkg/status,
 and that is what the image will run when it boots. RPM's database is a binary (SQLite) file
-that only rpm itself should read, so RPM systems are asked through a running rpm only.
+that only rpm itself should read, so an offline RPM image's runtime version stays unknown.
 """
 
 from __future__ import annotations

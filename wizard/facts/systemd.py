@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from wizard.host.base import Host
 
-UNIT_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system",
-             "/lib/systemd/system")
-"""Where unit files live, highest priority first (systemd.unit(5))."""
+from wizard.host.base import UNIT_DIRS
 
 STARTS_AT_BOOT = frozenset({"enabled", "enabled-runtime", "generated"})
 """`systemctl is-enabled` answers that mean the unit comes back when the machine boots."""

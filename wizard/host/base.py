@@ -22,8 +22,9 @@ from wizard.host.ports import ListeningPort, live_listening_ports
 OFFLINE_SYSTEMCTL_VERBS = frozenset({"enable", "disable", "mask", "unmask", "is-enabled"})
 """What `systemctl --root=DIR` can do to a tree that is not running (systemctl(1))."""
 
-UNIT_FILE_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system",
-                  "/lib/systemd/system")
+UNIT_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system",
+             "/lib/systemd/system")
+"""Where unit files live, highest priority first (systemd.unit(5))."""
 
 STATE_DIR = "/var/lib/kubeadm-wizard"
 SEARCH_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
@@ -241,7 +242,8 @@ class Host:
 
         Enabling, disabling and masking are only links under etc/systemd/system, which
         systemctl itself makes in a tree that is not running (`--now` has nothing to start
-        there, so it is dropped). None when the command is not one of those, or this
+        there, so it is dropped). None when the command is not one of those, when the unit is
+        not in the tree yet (a package step that waits for boot installs it), or when this
         machine has no systemctl to do it.
         """
         if self.kind != "root" or len(argv) < 3 or argv[0] != "systemctl":
@@ -253,14 +255,14 @@ class Host:
         if any(word.startswith("-") for word in units):
             return None
         if verb != "is-enabled" and not all(self._unit_file_exists(unit) for unit in units):
-            return None  # installed by a step that waits for boot: enable it then too
+            return None
         return ["systemctl", f"--root={self.root}", verb, *units]
 
     def _unit_file_exists(self, unit: str) -> bool:
         name = unit if "." in unit else f"{unit}.service"
         prefix, at, rest = name.partition("@")
         template = f"{prefix}@{rest[rest.index('.'):]}" if at and "." in rest else name
-        return any(self.exists(f"{directory}/{candidate}") for directory in UNIT_FILE_DIRS
+        return any(self.exists(f"{directory}/{candidate}") for directory in UNIT_DIRS
                    for candidate in {name, template})
 
     def change_route(self, op: str, route: dict) -> CommandResult:
