@@ -288,12 +288,16 @@ def _cmd_apply(host: Host, choices: WizardChoices, args: argparse.Namespace) -> 
 
 
 def _cmd_undo(host: Host, choices: WizardChoices, args: argparse.Namespace) -> int:
-    from wizard.steps import undo_all
+    from wizard.steps import undo_all, undo_preview
 
     _refuse_read_only(host)
+    planned = undo_preview(host)
+    if not planned:
+        print("The journal is empty: nothing to undo.")
+        return 0
+    print("Undo will, in this order:\n" + "\n".join(f"  {line}" for line in planned))
     if not _confirm(f"Undo every change the wizard journaled on {host.label}?", args.yes):
         print("Nothing was changed.")
         return 1
-    done = undo_all(host)
-    print("\n".join(done) if done else "The journal is empty: nothing to undo.")
+    print("\n".join(undo_all(host)))
     return 0

@@ -60,12 +60,27 @@ def test_no_runtime_gets_an_install_plan_that_makes_cri_pass(tmp_path):
     assert cri.observed == "no container runtime installed"
     [step] = cri.fixes
     assert step.id == "install-containerd"
-    assert argvs(step) == [("apt-get", "update"), ("apt-get", "install", "-y", "containerd"),
-                           ("systemctl", "enable", "--now", "containerd.service")]
-    assert "Install containerd 2.x." in step.why
+    # Debian 12's own containerd is 1.6, which cannot answer RuntimeConfig (asked from 1.35):
+    # Docker's containerd.io 2.x is installed instead, from its repository.
+    assert argvs(step) == [
+        ("apt-get", "update"), ("apt-get", "install", "-y", "ca-certificates", "curl"),
+        ("curl", "-fsSL", "--create-dirs", "-o", "/etc/apt/keyrings/docker.asc",
+         "https://download.docker.com/linux/debian/gpg"),
+        ("apt-get", "update"),
+        ("apt-get", "-o", "Dpkg::Options::=--force-confold", "install", "-y", "containerd.io"),
+        ("systemctl", "enable", "--now", "containerd.service")]
+    assert "containerd.io 2.x comes from Docker's repository" in step.why
     assert apply_steps(host, [step])[0].status == "applied"
-    assert runtime_results(host)["CRI"].status is Status.PASS
+    results = runtime_results(host)
+    assert results["CRI"].status is Status.PASS
+    assert results["ContainerRuntimeVersion"].status is Status.PASS
     assert step.is_done(host)
+
+
+def test_an_older_target_keeps_the_distributions_containerd(tmp_path):
+    host = demo("rpi4-bookworm", tmp_path)
+    [step] = runtime_results(host, kubernetes_version="1.34")["CRI"].fixes
+    assert argvs(step)[:2] == [("apt-get", "update"), ("apt-get", "install", "-y", "containerd")]
 
 
 def test_several_runtimes_explain_kubeadm_refusing_until_one_is_picked(tmp_path):

@@ -23,6 +23,7 @@ from wizard.facts.runtime import (
 from wizard.fixes.runtime import (
     CRI_DOCKERD_RELEASES,
     containerd_config_step,
+    containerd_upgrade_step,
     install_plan,
     restart_service_step,
     start_service_step,
@@ -171,12 +172,13 @@ def _version_result(ctx: CheckContext, found: RuntimeSurvey) -> CheckResult:
     facts = found.get(CRI_FOR_CHOICE[runtime].key)
     advice = containerd_advice(ctx.minor)
 
-    def result(status: Status, message: str) -> CheckResult:
+    def result(status: Status, message: str, fixes: tuple[Step, ...] = ()) -> CheckResult:
         return CheckResult("ContainerRuntimeVersion", status,
                            observed=describe(facts, ctx.host.kind == "root") if facts.installed
                            else "not installed",
                            expected="a runtime that answers RuntimeConfig (containerd 2.0+, "
-                                    "CRI-O 1.28+)", message=message, lesson=VERSION_LESSON)
+                                    "CRI-O 1.28+)", message=message, lesson=VERSION_LESSON,
+                           fixes=fixes)
 
     if facts.major_minor is None:
         return result(Status.SKIP, f"not checked: the {facts.name} version is unknown"
@@ -191,5 +193,8 @@ def _version_result(ctx: CheckContext, found: RuntimeSurvey) -> CheckResult:
         return result(Status.PASS, f"{facts.name} {facts.version} works with 1.{ctx.minor}"
                       + (f"; {advice.summary}" if runtime == "containerd" else ""))
     detail = advice.summary if runtime == "containerd" else f"Install CRI-O 1.{ctx.minor}."
+    upgrade = (containerd_upgrade_step(ctx.host, ctx.minor, facts.version or "")
+               if runtime == "containerd" else None)
     return result(Status.WARN, f"{facts.name} {facts.version} cannot answer RuntimeConfig, which "
-                               f"kubeadm 1.{ctx.minor} warns about. {detail}")
+                               f"kubeadm 1.{ctx.minor} warns about. {detail}",
+                  (upgrade,) if upgrade else ())

@@ -23,6 +23,7 @@ from wizard.facts.runtime import (
     version_tuple,
 )
 from wizard.facts.systemd import unit_active
+from wizard.fixes.package_actions import package_action
 from wizard.host.base import Host
 from wizard.kube.versions import containerd_advice, pause_image
 from wizard.kubeadm.packages import detect_family
@@ -34,6 +35,14 @@ CRIO_APT_KEYRING = f"{APT_KEYRINGS}/cri-o-apt-keyring.gpg"
 CRIO_APT_LIST = "/etc/apt/sources.list.d/cri-o.list"
 CRIO_DNF_REPO = "/etc/yum.repos.d/cri-o.repo"
 DOCKER_DNF_REPO = "/etc/yum.repos.d/docker-ce.repo"
+DOCKER_APT_KEY = f"{APT_KEYRINGS}/docker.asc"
+DOCKER_APT_SOURCES = "/etc/apt/sources.list.d/docker.sources"
+DOCKER_APT_DISTROS = ("debian", "ubuntu", "raspbian")
+"""The distributions Docker's apt repository has a tree for (download.docker.com/linux/ID);
+64-bit Raspberry Pi OS says ID=debian and uses Debian's tree, as Docker's guide says."""
+KEEP_CONFIG = "Dpkg::Options::=--force-confold"
+"""containerd.io ships /etc/containerd/config.toml as a conffile; an existing one (the
+operator's, or the wizard's) is kept instead of stopping apt at a question."""
 CRI_DOCKERD_RELEASES = "https://github.com/Mirantis/cri-dockerd/releases"
 CRIO_DROP_IN_LATE = "zz-kubeadm-wizard-cgroup-manager.conf"
 """Used instead of 02-cgroup-manager.conf when a drop-in sorting after it sets another manager
@@ -68,8 +77,18 @@ class InstallPlan:
     advice: tuple[str, ...]
 
 
-def _run(*argv: str) -> RunCommand:
-    return RunCommand(tuple(argv), runtime_only=False)
+def _run(host: Host, *argv: str) -> RunCommand:
+    """A package-plan command, undone by removing only what it installed (or said kept)."""
+    return package_action(host, argv)
+
+
+def _docker_apt_sources(distro_id: str, codename: str) -> str:
+    """Docker's repository in deb822 form, as its install guide writes it."""
+    return ("Types: deb\n"
+            f"URIs: https://download.docker.com/linux/{distro_id}\n"
+            f"Suites: {codename}\n"
+            "Components: stable\n"
+            f"Signed-By: {DOCKER_APT_KEY}\n")
 
 
 def _enable(spec: RuntimeSpec) -> RunCommand:
@@ -78,8 +97,10 @@ def _enable(spec: RuntimeSpec) -> RunCommand:
 
 
 def _restart(unit: str) -> RunCommand:
-    """Every runtime reads its configuration only when it starts."""
-    return RunCommand(("systemctl", "restart", unit), runtime_only=False)
+    """Every runtime reads its configuration only when it starts, so undo restarts it too,
+    after the old configuration is back."""
+    return RunCommand(("systemctl", "restart", unit), undo_argv=("systemctl", "restart", unit),
+                      runtime_only=False)
 
 
 def install_plan(host: Host, runtime: str, minor: int) -> InstallPlan:
@@ -94,11 +115,14 @@ def install_plan(host: Host, runtime: str, minor: int) -> InstallPlan:
     service = DOCKER if runtime == "docker" else spec
     actions: tuple[FileWrite | RunCommand, ...]
     if runtime == "containerd":
-        actions = _containerd_actions(family, distro)
+        source = containerd_source(host, minor)
+        if source.actions is None:
+            return InstallPlan(None, (source.why, *advice))
+        actions, advice = source.actions, (source.why, *advice)
     elif runtime == "cri-o":
-        actions = _crio_actions(family, minor)
+        actions = _crio_actions(host, family, minor)
     else:
-        actions = _docker_actions(family, distro)
+        actions = _docker_actions(host, family, distro)
     step = Step(
         id=f"install-{runtime}",
         title=f"Install and start {service.name}",
@@ -106,8 +130,8 @@ def install_plan(host: Host, runtime: str, minor: int) -> InstallPlan:
              "chosen, and its service must run at every boot. " + " ".join(advice)),
         actions=(*actions, _enable(service)),
         verify=f"systemctl is-active {service.unit}; {service.program} --version",
-        undo=f"sudo {'apt-get' if family == 'apt' else 'dnf'} remove the packages it installed "
-             "(kubeadm-wizard undo stops the service and removes the repository files).",
+        undo=("kubeadm-wizard undo stops the service, removes the packages this step "
+              "installed and the repository files (it lists them before it runs)."),
         done_when=lambda h: (h.which(service.program) is not None
                              and unit_active(h, service.unit)),
         fixes="CRI",
@@ -115,40 +139,117 @@ def install_plan(host: Host, runtime: str, minor: int) -> InstallPlan:
     return InstallPlan(step, advice)
 
 
-def _containerd_actions(family: str, distro: str) -> tuple[FileWrite | RunCommand, ...]:
-    if family == "apt":
-        return _run("apt-get", "update"), _run("apt-get", "install", "-y", "containerd")
-    if distro == "fedora":
-        return (_run("dnf", "install", "-y", "containerd"),)
-    # RHEL and its rebuilds ship no containerd; Docker's repository has containerd.io.
-    return (FileWrite(DOCKER_DNF_REPO, _docker_repo_file(distro)),
-            _run("dnf", "install", "-y", "containerd.io"))
+@dataclass(frozen=True)
+class ContainerdSource:
+    """Where containerd comes from on this host for this minor, and why; no actions: none."""
+
+    actions: tuple[FileWrite | RunCommand, ...] | None
+    why: str
 
 
-def _crio_actions(family: str, minor: int) -> tuple[FileWrite | RunCommand, ...]:
+def containerd_source(host: Host, minor: int) -> ContainerdSource:
+    """The distribution's containerd where it is new enough, else Docker's containerd.io.
+
+    Debian 12 (and Raspberry Pi OS on it) ships containerd 1.6, Debian 13 and Ubuntu 24.04
+    1.7: none answers RuntimeConfig, which the kubelet asks from 1.35 (RUNTIME_CONFIG_SINCE in
+    wizard.checks.container_runtime). Docker's containerd.io is 2.x, and the Kubernetes docs
+    point to it for containerd packages; its CRI plugin is enabled by the config step.
+    """
+    family = detect_family(host.identity.os_release)
+    distro = host.identity.distro_id
+    if family == "dnf":
+        if distro == "fedora":
+            return ContainerdSource((_run(host, "dnf", "install", "-y", "containerd"),),
+                                    "Fedora ships containerd itself.")
+        # RHEL and its rebuilds ship no containerd; Docker's repository has containerd.io.
+        return ContainerdSource((FileWrite(DOCKER_DNF_REPO, _docker_repo_file(distro)),
+                                 _run(host, "dnf", "install", "-y", "containerd.io")),
+                                "RHEL-like systems ship no containerd: containerd.io comes "
+                                "from Docker's repository.")
+    if minor < 35:
+        return ContainerdSource((_run(host, "apt-get", "update"),
+                                 _run(host, "apt-get", "install", "-y", "containerd")),
+                                f"The distribution's containerd serves Kubernetes 1.{minor}.")
+    return _docker_containerd(host)
+
+
+def _docker_containerd(host: Host, *, replacing: bool = False) -> ContainerdSource:
+    """Docker's repository and containerd.io; `replacing` a distribution containerd, undo
+    installs that back (apt then swaps containerd.io out again)."""
+    distro = host.identity.distro_id
+    codename = host.identity.os_release.get("VERSION_CODENAME", "")
+    if distro not in DOCKER_APT_DISTROS or not codename:
+        return ContainerdSource(None, (
+            f"{host.identity.distro}'s own containerd is older than 2.0 and Docker's "
+            "repository has no tree for it: install containerd 2.x from "
+            "https://github.com/containerd/containerd/releases."))
+    key_url = f"https://download.docker.com/linux/{distro}/gpg"
+    install = ("apt-get", "-o", KEEP_CONFIG, "install", "-y", "containerd.io")
+    return ContainerdSource((
+        _run(host, "apt-get", "update"),
+        _run(host, "apt-get", "install", "-y", "ca-certificates", "curl"),
+        RunCommand(("curl", "-fsSL", "--create-dirs", "-o", DOCKER_APT_KEY, key_url),
+                   undo_argv=("rm", "-f", DOCKER_APT_KEY), runtime_only=False),
+        FileWrite(DOCKER_APT_SOURCES, _docker_apt_sources(distro, codename), mode=0o644),
+        _run(host, "apt-get", "update"),
+        RunCommand(install, undo_argv=("apt-get", "install", "-y", "containerd"),
+                   runtime_only=False) if replacing else _run(host, *install),
+    ), (f"{host.identity.distro}'s own containerd is older than 2.0, so containerd.io 2.x "
+        f"comes from Docker's repository (download.docker.com/linux/{distro} {codename})."))
+
+
+def containerd_upgrade_step(host: Host, minor: int, installed: str) -> Step | None:
+    """Replace a containerd that cannot answer RuntimeConfig with Docker's containerd.io 2.x.
+
+    containerd.io declares Conflicts/Replaces containerd and runc, so apt swaps them in one
+    transaction; undo installs the distribution's containerd again, which swaps them back.
+    """
+    if minor < 35 or detect_family(host.identity.os_release) != "apt":
+        return None
+    source = _docker_containerd(host, replacing=True)
+    if source.actions is None:
+        return None
+    return Step(
+        id="upgrade-containerd",
+        title=f"Replace containerd {installed} with containerd.io 2.x",
+        why=(f"The kubelet 1.{minor} asks its runtime for the cgroup driver (RuntimeConfig), "
+             f"which containerd {installed} cannot answer; kubeadm warns and the fallback is due "
+             "to go in 1.38. " + source.why),
+        actions=(*source.actions, _restart(CONTAINERD.unit)),
+        verify="containerd --version  shows 2.x; systemctl is-active containerd",
+        undo=("kubeadm-wizard undo installs the distribution's containerd again (apt swaps "
+              "containerd.io out) and removes Docker's repository files."),
+        done_when=lambda h: (version_tuple(program_version(h, CONTAINERD)) or (0, 0)) >= (2, 0),
+        fixes="ContainerRuntimeVersion",
+    )
+
+
+def _crio_actions(host: Host, family: str, minor: int) -> tuple[FileWrite | RunCommand, ...]:
     repo = _crio_repo(minor)
     if family == "dnf":
         repo_file = ("[cri-o]\nname=CRI-O\n"
                      f"baseurl={repo}/rpm/\nenabled=1\ngpgcheck=1\n"
                      f"gpgkey={repo}/rpm/repodata/repomd.xml.key\n")
         return (FileWrite(CRIO_DNF_REPO, repo_file),
-                _run("dnf", "install", "-y", "container-selinux", "cri-o"))
+                _run(host, "dnf", "install", "-y", "container-selinux", "cri-o"))
     fetch_key = (f"curl -fsSL {shlex.quote(repo + '/deb/Release.key')} "
                  f"| gpg --dearmor --yes -o {CRIO_APT_KEYRING}")
-    return (_run("apt-get", "update"),
-            _run("apt-get", "install", "-y", "ca-certificates", "curl", "gpg"),
-            _run("mkdir", "-p", "-m", "755", APT_KEYRINGS),
-            _run("sh", "-c", fetch_key),
+    return (_run(host, "apt-get", "update"),
+            _run(host, "apt-get", "install", "-y", "ca-certificates", "curl", "gpg"),
+            _run(host, "mkdir", "-p", "-m", "755", APT_KEYRINGS),
+            RunCommand(("sh", "-c", fetch_key), undo_argv=("rm", "-f", CRIO_APT_KEYRING),
+                       runtime_only=False),
             FileWrite(CRIO_APT_LIST, f"deb [signed-by={CRIO_APT_KEYRING}] {repo}/deb/ /\n"),
-            _run("apt-get", "update"),
-            _run("apt-get", "install", "-y", "cri-o"))
+            _run(host, "apt-get", "update"),
+            _run(host, "apt-get", "install", "-y", "cri-o"))
 
 
-def _docker_actions(family: str, distro: str) -> tuple[FileWrite | RunCommand, ...]:
+def _docker_actions(host: Host, family: str, distro: str) -> tuple[FileWrite | RunCommand, ...]:
     if family == "apt":
-        return _run("apt-get", "update"), _run("apt-get", "install", "-y", "docker.io")
+        return (_run(host, "apt-get", "update"),
+                _run(host, "apt-get", "install", "-y", "docker.io"))
     return (FileWrite(DOCKER_DNF_REPO, _docker_repo_file(distro)),
-            _run("dnf", "install", "-y", "docker-ce"))
+            _run(host, "dnf", "install", "-y", "docker-ce"))
 
 
 def _version_advice(runtime: str, minor: int) -> tuple[str, ...]:

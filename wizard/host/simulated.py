@@ -4,8 +4,10 @@ A demo is `assets/demos/NAME/` with `root/` (the files: /etc, /proc, /sys, /boot
 `host.yaml` (architecture, listening sockets, services, packages, recorded command output,
 links, addresses, routes and rules). The wizard works on a scratch copy under the user's cache
 directory, so a student can apply every fix, watch checks turn green, and reset to start again.
-Changes to the running kernel (swapoff, sysctl -w, modprobe, systemctl, routes) are emulated
-by editing the scratch copy's /proc files and state.
+Changes to the running kernel (swapoff/swapon, sysctl -w, modprobe, systemctl, routes) are
+emulated by editing the scratch copy's /proc files and state, in both directions, so that an
+undo brings the checks back to where they were. The package database is a real dpkg status
+file in the scratch root, written from host.yaml's `packages:` and kept by emulated apt-get.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from wizard.facts.packages import DPKG_STATUS
 from wizard.host.base import Host, _route_argv
 from wizard.host.commands import CommandResult
 from wizard.host.ports import ListeningPort
@@ -26,12 +29,27 @@ from wizard.resources import asset, demo_names
 
 STATE_FILE = "state.yaml"
 
+DOCKER_CONTAINERD = "2.1.5-1~debian.12~bookworm"
+"""The containerd.io that Docker's repository gives an emulated install (a 2.x, as it ships
+since Docker Engine 29); a demo's host.yaml `archive:` can say otherwise."""
+
+_CONFLICTS = {"containerd.io": ("containerd", "runc"), "containerd": ("containerd.io",)}
+"""Packages that replace each other: containerd.io declares Conflicts/Replaces containerd and
+runc, so apt removes them when it is installed (and installing Debian's back removes it)."""
+
+_VERSION_LINES = {
+    "containerd.io": ("containerd", "containerd containerd.io {upstream} \n"),
+    "containerd": ("containerd", "containerd github.com/containerd/containerd {upstream} \n"),
+}
+"""What `PROGRAM --version` prints once an emulated install put a package's program there."""
+
 def _package_binaries() -> dict[str, list[str]]:
     """Which executables a package puts on PATH, so an emulated install makes FileExisting
     pass: the fixes' tool → package table read backwards, plus the runtime's extra tool."""
     from wizard.fixes.packages import TOOL_PACKAGES
 
     found: dict[str, list[str]] = {"containerd": ["containerd", "ctr"],
+                                   "containerd.io": ["containerd", "ctr", "runc"],
                                    "iptables": ["iptables", "ip6tables"]}
     for tool, packages in TOOL_PACKAGES.items():
         for package in set(packages.values()):
@@ -73,6 +91,12 @@ class SimulatedHost(Host):
         self.scratch.mkdir(parents=True)
         shutil.copytree(source / "root", self.scratch / "root", symlinks=True)
         shutil.copy2(source / "host.yaml", self.scratch / STATE_FILE)
+        state = yaml.safe_load((source / "host.yaml").read_text(encoding="utf-8")) or {}
+        status = self.scratch / "root" / DPKG_STATUS.lstrip("/")
+        if not status.exists():
+            status.parent.mkdir(parents=True, exist_ok=True)
+            status.write_text("".join(_dpkg_stanza(*_name_version(entry))
+                                      for entry in state.get("packages", [])), encoding="utf-8")
 
     def save_state(self) -> None:
         path = self.scratch / STATE_FILE
@@ -159,16 +183,44 @@ class SimulatedHost(Host):
         real.parent.mkdir(parents=True, exist_ok=True)
         real.write_text(text, encoding="utf-8")
 
-    def _emulate_swapoff(self, argv: list[str]) -> CommandResult:
+    def _swaps(self) -> tuple[list[str], list[str]]:
         lines = (self.read_optional("/proc/swaps") or "").splitlines()
-        header, entries = lines[:1], lines[1:]
-        entries = [] if "-a" in argv else [e for e in entries if e.split()[0] not in argv[1:]]
-        self._set_proc("/proc/swaps", "\n".join(header + entries) + "\n")
+        return lines[:1] or [SWAPS_HEADER], lines[1:]
+
+    def _emulate_swapoff(self, argv: list[str]) -> CommandResult:
+        """Turn swap off, remembering each line so that a later swapon gives it back."""
+        header, entries = self._swaps()
+        off = [e for e in entries if "-a" in argv or e.split()[0] in argv[1:]]
+        self.state.setdefault("swapped_off", {}).update({e.split()[0]: e for e in off})
+        kept = [e for e in entries if e not in off]
+        self._set_proc("/proc/swaps", "\n".join(header + kept) + "\n")
         return self._ok(argv)
+
+    def _emulate_swapon(self, argv: list[str]) -> CommandResult:
+        """`swapon -a` activates fstab's swap entries, as the real one does; else the named."""
+        if "-a" in argv:
+            fstab = self.read_optional("/etc/fstab") or ""
+            names = [f[0] for line in fstab.splitlines()
+                     if len(f := line.split()) >= 3 and not f[0].startswith("#")
+                     and f[2] == "swap" and "noauto" not in (f[3:4] or [""])[0].split(",")]
+        else:
+            names = [a for a in argv[1:] if not a.startswith("-")]
+        self._swap_on(names)
+        return self._ok(argv)
+
+    def _swap_on(self, names: list[str]) -> None:
+        header, entries = self._swaps()
+        active = {e.split()[0] for e in entries}
+        remembered = self.state.get("swapped_off", {})
+        for name in (n for n in names if n not in active):
+            entries.append(remembered.pop(name, f"{name:<40}file\t0\t\t0\t\t-2"))
+        self._set_proc("/proc/swaps", "\n".join(header + entries) + "\n")
 
     def _emulate_dphys_swapfile(self, argv: list[str]) -> CommandResult:
         if argv[1:] == ["swapoff"]:
-            return self._emulate_swapoff(["swapoff", "/var/swap"])
+            return self._emulate_swapoff(["swapoff", DPHYS_SWAPFILE])
+        if argv[1:] == ["swapon"]:
+            self._swap_on([DPHYS_SWAPFILE])
         return self._ok(argv)
 
     def _emulate_sysctl(self, argv: list[str]) -> CommandResult:
@@ -187,6 +239,8 @@ class SimulatedHost(Host):
             if "-r" in argv:
                 modules = "".join(line + "\n" for line in modules.splitlines()
                                   if line.split()[0] != module)
+                if module == "br_netfilter":  # its sysctls go with it
+                    shutil.rmtree(self.path("/proc/sys/net/bridge"), ignore_errors=True)
                 continue
             if not any(line.split()[0] == module for line in modules.splitlines()):
                 modules += f"{module} 32768 0 - Live 0x0000000000000000\n"
@@ -227,6 +281,10 @@ class SimulatedHost(Host):
                 entry["active"] = verb != "stop"
             elif verb == "mask":
                 entry.update(enabled=False, masked=True)
+            elif verb == "unmask":
+                entry["masked"] = False
+            if unit == "dphys-swapfile" and now and verb == "enable":
+                self._swap_on([DPHYS_SWAPFILE])
         return self._ok(argv)
 
     def _emulate_hostnamectl(self, argv: list[str]) -> CommandResult:
@@ -236,20 +294,79 @@ class SimulatedHost(Host):
         return self._ok(argv)
 
     def _emulate_apt_get(self, argv: list[str]) -> CommandResult:
-        if "install" not in argv:
+        verb = next((a for a in argv[1:] if a in ("install", "remove", "purge")), None)
+        if verb is None:
             return self._ok(argv)
-        packages = [a.split("=")[0] for a in argv[argv.index("install") + 1:]
+        packages = [a.split("=")[0] for a in argv[argv.index(verb) + 1:]
                     if not a.startswith("-")]
-        installed = self.state.setdefault("packages", [])
         for package in packages:
-            for binary in _package_binaries().get(package, [package]):
-                stub = self.path(f"/usr/bin/{binary}")
-                stub.parent.mkdir(parents=True, exist_ok=True)
-                if not stub.exists():
-                    stub.write_text("#!/bin/sh\n# installed on the demo host\n")
-                    stub.chmod(0o755)
-            if package not in installed:
-                installed.append(package)
-        return self._ok(argv, f"emulated: installed {shlex.join(packages)}\n")
+            if verb == "install":
+                for other in _CONFLICTS.get(package, ()):
+                    self._remove_package(other)
+                self._install_package(package)
+            else:
+                self._remove_package(package)
+        done = "installed" if verb == "install" else "removed"
+        return self._ok(argv, f"emulated: {done} {shlex.join(packages)}\n")
 
     _emulate_dnf = _emulate_apt_get
+
+    def _installed(self) -> list[str]:
+        return self.state.setdefault("packages", [])
+
+    def _install_package(self, package: str) -> None:
+        for binary in _package_binaries().get(package, [package]):
+            stub = self.path(f"/usr/bin/{binary}")
+            stub.parent.mkdir(parents=True, exist_ok=True)
+            if not stub.exists():
+                stub.write_text("#!/bin/sh\n# installed on the demo host\n")
+                stub.chmod(0o755)
+        version = self.state.get("archive", {}).get(package) or (
+            DOCKER_CONTAINERD if package == "containerd.io" else "")
+        if package in _VERSION_LINES and version:
+            program, line = _VERSION_LINES[package]
+            self._record_output([program, "--version"], line.format(upstream=_upstream(version)))
+        if package not in [_name_version(e)[0] for e in self._installed()]:
+            self._installed().append(f"{package}={version}" if version else package)
+        self._write_dpkg_status()
+
+    def _remove_package(self, package: str) -> None:
+        entries = self._installed()
+        if package not in [_name_version(e)[0] for e in entries]:
+            return
+        entries[:] = [e for e in entries if _name_version(e)[0] != package]
+        for binary in _package_binaries().get(package, [package]):
+            self.path(f"/usr/bin/{binary}").unlink(missing_ok=True)
+            self._record_output([binary, "--version"], None)
+        self._write_dpkg_status()
+
+    def _record_output(self, argv: list[str], stdout: str | None) -> None:
+        """Replace what the demo answers to `argv` (None: forget it)."""
+        commands = [c for c in self.state.get("commands", []) if c["argv"] != argv]
+        if stdout is not None:
+            commands.append({"argv": argv, "stdout": stdout})
+        self.state["commands"] = commands
+
+    def _write_dpkg_status(self) -> None:
+        self.write_file(DPKG_STATUS, "".join(
+            _dpkg_stanza(*_name_version(e)) for e in self._installed()).encode("utf-8"))
+
+
+SWAPS_HEADER = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority"
+DPHYS_SWAPFILE = "/var/swap"
+
+
+def _name_version(entry: str) -> tuple[str, str]:
+    """host.yaml lists packages as NAME or NAME=VERSION, as apt-get install spells them."""
+    name, _, version = entry.partition("=")
+    return name, version
+
+
+def _dpkg_stanza(name: str, version: str) -> str:
+    version_line = f"Version: {version}\n" if version else ""
+    return f"Package: {name}\nStatus: install ok installed\n{version_line}\n"
+
+
+def _upstream(version: str) -> str:
+    """1.6.20 from Debian's 1.6.20~ds1-1+b1: the release the program reports itself."""
+    return version.split("-", 1)[0].split("~", 1)[0].split(":")[-1]

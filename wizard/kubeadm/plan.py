@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from wizard.fixes.package_actions import package_action
 from wizard.host.base import Host
 from wizard.kube.versions import KubeVersion, Role, VersionError, resolve_minor
 from wizard.kubeadm.cni import get_cni, install_commands
@@ -236,7 +237,7 @@ def package_steps(host: Host, minor: int, *, reinstall: bool = False) -> list[St
     unhold = (("apt-mark", "unhold", *K8S_PACKAGES) if family == "apt"
               else ("dnf", "versionlock", "delete", *K8S_PACKAGES))
     repo_actions = (
-        *(RunCommand(tuple(argv), runtime_only=False) for argv in plan.prepare_commands),
+        *(_repository_action(host, argv) for argv in plan.prepare_commands),
         *(FileWrite(path, content, mode=0o644) for path, content in plan.files.items()))
     repo = Step(
         id="k8s-repository",
@@ -246,9 +247,8 @@ def package_steps(host: Host, minor: int, *, reinstall: bool = False) -> list[St
              "old apt.kubernetes.io and yum.kubernetes.io were removed in March 2024."),
         actions=repo_actions,
         verify=f"the repository answers: {plan.repo_url}",
-        undo=("kubeadm-wizard undo removes the repository file; the signing key stays until "
-              f"you delete {APT_KEYRING}" if family == "apt" else
-              "kubeadm-wizard undo removes the repository file."),
+        undo=(f"kubeadm-wizard undo removes the repository file and {APT_KEYRING}"
+              if family == "apt" else "kubeadm-wizard undo removes the repository file."),
         done_when=(lambda h: h.exists(APT_KEYRING)) if family == "apt" else None,
     )
     install = Step(
@@ -257,8 +257,8 @@ def package_steps(host: Host, minor: int, *, reinstall: bool = False) -> list[St
         why=("kubeadm sets the node up, the kubelet runs its Pods and kubectl talks to the "
              "cluster; the kubelet must not be newer than kubeadm, which one repository "
              f"for 1.{minor} guarantees. " + " ".join(plan.notes[-1:])),
-        actions=((RunCommand(unhold, runtime_only=False),) if reinstall else ())
-        + tuple(RunCommand(tuple(argv), runtime_only=False) for argv in plan.install_commands),
+        actions=((package_action(host, unhold),) if reinstall else ())
+        + tuple(package_action(host, argv) for argv in plan.install_commands),
         verify="kubeadm version -o short; kubelet --version; kubectl version --client",
         undo=f"sudo {'apt-get' if family == 'apt' else 'dnf'} remove {names}",
         done_when=lambda h: _has_minor(h, minor),
@@ -267,12 +267,22 @@ def package_steps(host: Host, minor: int, *, reinstall: bool = False) -> list[St
         id="k8s-packages-hold",
         title=f"Hold {names} at 1.{minor}",
         why=plan.notes[0],
-        actions=tuple(RunCommand(tuple(argv), runtime_only=False) for argv in plan.hold_commands),
+        actions=tuple(package_action(host, argv) for argv in plan.hold_commands),
         verify="apt-mark showhold" if family == "apt" else "dnf versionlock list",
         undo="sudo " + shlex.join(unhold),
         done_when=lambda h: _held(h, family),
     )
     return [repo, install, hold]
+
+
+def _repository_action(host: Host, argv: list[str]) -> RunCommand:
+    """The key download (`sh -c "curl | gpg"`) is undone by deleting the key it wrote: the
+    step only runs when that key is missing."""
+    if argv[:2] == ["sh", "-c"]:
+        return RunCommand(tuple(argv), undo_argv=("rm", "-f", APT_KEYRING), runtime_only=False)
+    if argv[0] == "chmod":
+        return package_action(host, argv, kept_because="undo deletes the key whose mode it sets")
+    return package_action(host, argv)
 
 
 def _has_minor(host: Host, minor: int) -> bool:

@@ -144,5 +144,6 @@ def _run(host: Host, journal: Journal, action: RunCommand):
     result = host.change(list(action.argv), runtime_only=action.runtime_only)
     journal.record("command", argv=list(action.argv),
                    undo_argv=list(action.undo_argv) if action.undo_argv else None,
+                   kept_because=action.kept_because,
                    runtime_only=action.runtime_only, ran=result.ran, rc=result.returncode)
     return result

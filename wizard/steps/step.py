@@ -68,12 +68,14 @@ class RunCommand:
     """Run a program that changes the system.
 
     `runtime_only` marks commands that act on the running kernel alone (swapoff, sysctl -w,
-    modprobe): under another root they are left for that system's boot.
+    modprobe): under another root they are left for that system's boot. A command with no
+    `undo_argv` says in `kept_because` why undo leaves its effect, so undo can list it first.
     """
 
     argv: tuple[str, ...]
     undo_argv: tuple[str, ...] | None = None
     runtime_only: bool = True
+    kept_because: str = ""
 
     @property
     def shell_text(self) -> str:
