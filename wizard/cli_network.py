@@ -57,12 +57,12 @@ def network_of(host: Host):
 
 def cmd_routes(host: Host, args: argparse.Namespace) -> int:
     from wizard.cli import UsageError
-    from wizard.network.rtnetlink import (
+    from wizard.network.rtnetlink.iproute_format import (
         IPROUTE_COLUMNS,
         iproute_row,
-        table_id,
         write_iproute_json,
     )
+    from wizard.network.rtnetlink.names import table_id
 
     table = network_of(host).routes(args.family)
     if args.table != "all":

@@ -16,23 +16,19 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from wizard.network import rtnetlink
-from wizard.network.rtnetlink import (
-    FLAG_LEGEND,
+from wizard.network.rtnetlink import constants
+from wizard.network.rtnetlink.decode import dump_addresses, dump_links, dump_routes
+from wizard.network.rtnetlink.iproute_format import (
     IPROUTE_COLUMNS,
-    NETSTAT_COLUMNS,
-    NetnsNotFoundError,
-    RouteTable,
-    dump_addresses,
-    dump_links,
-    dump_routes,
-    dump_rules,
     iproute_row,
-    kernel_route_get,
-    netstat_row,
     to_iproute_json,
     write_iproute_json,
 )
+from wizard.network.rtnetlink.netns_socket import NetnsNotFoundError
+from wizard.network.rtnetlink.netstat_format import FLAG_LEGEND, NETSTAT_COLUMNS, netstat_row
+from wizard.network.rtnetlink.route_get import kernel_route_get
+from wizard.network.rtnetlink.route_table import RouteTable
+from wizard.network.rtnetlink.rules import dump_rules
 
 if TYPE_CHECKING:
     from conftest import Netns
@@ -84,7 +80,7 @@ def test_scenario_really_has_what_the_comparison_claims_to_cover(scenario: Netns
             "prohibit", "throw"} <= types
     assert any(route.nexthops for route in routes if route.family == socket.AF_INET)
     assert any(route.nexthops for route in routes if route.family == socket.AF_INET6)
-    assert any(route.flags & rtnetlink.RTNH_F_LINKDOWN for route in routes)
+    assert any(route.flags & constants.RTNH_F_LINKDOWN for route in routes)
     assert any(route.extras and "metrics" in route.extras for route in routes)
     assert any(route.extras and "expires" in route.extras for route in routes)
     for key in ("via", "nhid", "from", "flow", "tos"):

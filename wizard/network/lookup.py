@@ -13,7 +13,7 @@ kernel's ``ip route get`` says neither. This module replays the kernel's decisio
 4. the source address: the route's ``prefsrc``, else the kernel's choice among the
    host's addresses (IPv4: inet_select_addr; IPv6: RFC 6724 rules 1, 2, 5, 6 and 8).
 
-Pure: no I/O. Routes come as a :class:`~wizard.network.rtnetlink.RouteTable` or as
+Pure: no I/O. Routes come as a :class:`~wizard.network.rtnetlink.route_table.RouteTable` or as
 ``ip -j route show table all`` dicts, rules as ``ip -j rule show`` dicts.
 
 Knowingly not modelled: which path of a multipath route the flow hash picks (all
@@ -34,16 +34,15 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from wizard.network.rtnetlink import (
+from wizard.network.rtnetlink.constants import (
     RT_TABLE_DEFAULT,
     RT_TABLE_LOCAL,
     RT_TABLE_MAIN,
     RTNH_F_DEAD,
-    Route,
-    RouteTable,
-    lookup_error_result,
-    table_id,
 )
+from wizard.network.rtnetlink.names import table_id
+from wizard.network.rtnetlink.route_get import lookup_error_result
+from wizard.network.rtnetlink.route_table import Route, RouteTable
 
 _BITS = {socket.AF_INET: 32, socket.AF_INET6: 128}
 _RULE_ERRORS = {"blackhole": errno.EINVAL, "unreachable": errno.ENETUNREACH,
@@ -413,7 +412,7 @@ class Resolver:
     """Route lookups over one routing snapshot; build once, ask many times.
 
     ``addresses``: interface name → addresses with prefix length (``"10.0.0.5/24"``),
-    as :func:`wizard.network.rtnetlink.dump_addresses` returns; without it the source
+    as :func:`wizard.network.rtnetlink.decode.dump_addresses` returns; without it the source
     address is only known when a route states ``prefsrc``.
     """
 
@@ -521,7 +520,7 @@ class Resolver:
                ) -> dict[str, Any]:
         """The kernel's answer for ``ip route get DST [from SRC] [mark M] [uid U]``.
 
-        Keys as :func:`~wizard.network.rtnetlink.kernel_route_get` (``type`` for
+        Keys as :func:`~wizard.network.rtnetlink.route_get.kernel_route_get` (``type`` for
         non-unicast, ``dst``, ``from``, ``gateway``, ``dev``, ``table``, ``prefsrc``, or
         ``error``), plus ``rule`` (the ip-rule dict that decided), ``route`` (the
         :class:`Route` used), ``route_index`` (its ``Route.index``), ``nexthops`` for a
