@@ -30,7 +30,7 @@ from textual.widgets import Collapsible, Input, Static
 from textual.worker import get_current_worker
 
 from screens.widgets.route_view import Column, RouteView, fit_columns
-from wizard.network.lookup import describe_rule
+from wizard.network.policy_rules import describe_rule
 from wizard.network.rtnetlink.constants import RT_TABLE_LOCAL
 from wizard.network.rtnetlink.iproute_format import IPROUTE_COLUMNS, iproute_row, to_iproute_json
 from wizard.network.rtnetlink.names import table_id
