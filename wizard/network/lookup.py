@@ -31,13 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from wizard.network.policy_rules import (
-    _DEFAULT_RULES,
-    _LOOPBACK_DEV,
-    _Flow,
-    _Rule,
-    _rules_for,
-)
+from wizard.network.policy_rules import _DEFAULT_RULES, _LOOPBACK_DEV, _Flow, _Rule, _rules_for
 from wizard.network.prefix_index import (
     _BITS,
     _address_int,

@@ -11,12 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from wizard.network.prefix_index import (
-    _BITS,
-    _address_int,
-    _covers,
-    _family_of_address,
-)
+from wizard.network.prefix_index import _BITS, _address_int, _covers, _family_of_address
 from wizard.network.rtnetlink.names import table_id
 
 _DEFAULT_RULES = {

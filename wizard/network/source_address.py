@@ -10,12 +10,7 @@ import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from wizard.network.prefix_index import (
-    _BITS,
-    _address_int,
-    _covers,
-    _family_of_address,
-)
+from wizard.network.prefix_index import _BITS, _address_int, _covers, _family_of_address
 
 _UNIVERSE, _HOST = 0, 254
 

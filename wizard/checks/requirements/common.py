@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from wizard.checks.base import CheckResult, Status
 from wizard.host.base import Host
-from wizard.kube.versions import (
-    Severity,
-)
+from wizard.kube.versions import Severity
 
 SCREEN = "requirements"
 

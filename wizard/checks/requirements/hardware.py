@@ -1,16 +1,11 @@
-"""Hardware requirements: CPUs, memory, swap and the architecture kubeadm ships for.
-"""
+"""Hardware requirements: CPUs, memory, swap and the architecture kubeadm ships for."""
 
 from __future__ import annotations
 
 import re
 
 from wizard.checks.base import CheckContext, CheckResult, Status, check
-from wizard.checks.requirements.common import (
-    SCREEN,
-    _skip,
-    _unreadable,
-)
+from wizard.checks.requirements.common import SCREEN, _skip, _unreadable
 from wizard.fixes.swap import active_swaps, boot_swap_sources, boot_swap_steps, swap_off_now_step
 
 MIN_CPUS = 2

@@ -9,11 +9,7 @@ from __future__ import annotations
 import re
 
 from wizard.checks.base import CheckContext, CheckResult, Status, check
-from wizard.checks.requirements.common import (
-    SCREEN,
-    _skip,
-    _unreadable,
-)
+from wizard.checks.requirements.common import SCREEN, _skip, _unreadable
 from wizard.facts.resolv import nameservers
 from wizard.fixes.hostname import (
     HOSTS,

@@ -1,24 +1,15 @@
-"""The kernel version and the cgroups the kubelet enforces Pod limits through.
-"""
+"""The kernel version and the cgroups the kubelet enforces Pod limits through."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from wizard.checks.base import CheckContext, CheckResult, Status, check
-from wizard.checks.requirements.common import (
-    SCREEN,
-    _skip,
-    _status,
-    _unreadable,
-)
+from wizard.checks.requirements.common import SCREEN, _skip, _status, _unreadable
 from wizard.facts.kernel import cgroup_mode
 from wizard.fixes.cmdline import cgroup_memory_step, cmdline_path, has_param
 from wizard.host.base import Host
-from wizard.kube.versions import (
-    cgroup_v1_is_error,
-    kernel_rule,
-)
+from wizard.kube.versions import cgroup_v1_is_error, kernel_rule
 from wizard.steps.step import Step
 
 

@@ -1,15 +1,11 @@
-"""Ports kubeadm's components listen on, and the firewall that must let them through.
-"""
+"""Ports kubeadm's components listen on, and the firewall that must let them through."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from wizard.checks.base import CheckContext, CheckResult, Status, check
-from wizard.checks.requirements.common import (
-    SCREEN,
-    _skip,
-)
+from wizard.checks.requirements.common import SCREEN, _skip
 from wizard.facts.systemd import unit_active
 from wizard.host.ports import ListeningPort
 

@@ -1,5 +1,4 @@
-"""Leftovers of an earlier kubeadm run, required tools, and the kubelet service.
-"""
+"""Leftovers of an earlier kubeadm run, required tools, and the kubelet service."""
 
 from __future__ import annotations
 
@@ -7,19 +6,10 @@ import re
 from collections.abc import Iterator
 
 from wizard.checks.base import CheckContext, CheckResult, Status, check
-from wizard.checks.requirements.common import (
-    SCREEN,
-    _skip,
-    _status,
-)
+from wizard.checks.requirements.common import SCREEN, _skip, _status
 from wizard.facts.systemd import unit_state
 from wizard.fixes.packages import install_tools_step, package_for
-from wizard.kube.versions import (
-    KubeVersion,
-    VersionError,
-    required_tools,
-    skew_problems,
-)
+from wizard.kube.versions import KubeVersion, VersionError, required_tools, skew_problems
 from wizard.steps.step import RunCommand, Step
 
 CONTROL_PLANE_LEFTOVERS = tuple(f"/etc/kubernetes/manifests/{name}.yaml" for name in (

@@ -67,13 +67,8 @@ from wizard.network.rtnetlink.names import (
     _hex_text,
     _prefix_text,
 )
-from wizard.network.rtnetlink.netns_socket import (
-    _Session,
-)
-from wizard.network.rtnetlink.route_table import (
-    RouteTable,
-    _RouteStore,
-)
+from wizard.network.rtnetlink.netns_socket import _Session
+from wizard.network.rtnetlink.route_table import RouteTable, _RouteStore
 
 
 def _attributes(data: bytes, start: int, end: int) -> Iterator[tuple[int, int, int]]:

@@ -11,9 +11,7 @@ import glob
 import socket
 from collections.abc import Iterable, Mapping, Sequence
 
-from wizard.network.rtnetlink.constants import (
-    _HOST_BITS,
-)
+from wizard.network.rtnetlink.constants import _HOST_BITS
 
 # --- names, as iproute2 prints them --------------------------------------------------
 

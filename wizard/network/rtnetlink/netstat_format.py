@@ -1,20 +1,11 @@
-"""Routes the way ``route -n`` (net-tools) shows them, for readers used to that view.
-"""
+"""Routes the way ``route -n`` (net-tools) shows them, for readers used to that view."""
 
 from __future__ import annotations
 
 import socket
 
-from wizard.network.rtnetlink.constants import (
-    _HOST_BITS,
-    RTNH_F_DEAD,
-    RTPROT_REDIRECT,
-)
-from wizard.network.rtnetlink.route_table import (
-    Route,
-    _devs_text,
-    _gateways_text,
-)
+from wizard.network.rtnetlink.constants import _HOST_BITS, RTNH_F_DEAD, RTPROT_REDIRECT
+from wizard.network.rtnetlink.route_table import Route, _devs_text, _gateways_text
 
 NETSTAT_COLUMNS = ("Destination", "Gateway", "Genmask", "Flags", "Metric", "Iface")
 

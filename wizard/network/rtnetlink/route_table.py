@@ -11,12 +11,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from wizard.network.rtnetlink.constants import (
-    _ADDR_BYTES,
-    _HOST_BITS,
-    _NO_PREF,
-    _RECORD,
-)
+from wizard.network.rtnetlink.constants import _ADDR_BYTES, _HOST_BITS, _NO_PREF, _RECORD
 from wizard.network.rtnetlink.names import (
     _PREF_NAMES,
     _ROUTE_FLAG_NAMES,

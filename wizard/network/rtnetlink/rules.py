@@ -1,5 +1,4 @@
-"""Policy routing rules (``ip -j rule show``), decoded from RTM_GETRULE dumps.
-"""
+"""Policy routing rules (``ip -j rule show``), decoded from RTM_GETRULE dumps."""
 
 from __future__ import annotations
 
@@ -40,9 +39,7 @@ from wizard.network.rtnetlink.constants import (
     RTM_GETRULE,
     RTPROT_KERNEL,
 )
-from wizard.network.rtnetlink.decode import (
-    _attributes,
-)
+from wizard.network.rtnetlink.decode import _attributes
 from wizard.network.rtnetlink.names import (
     _dsfield_text,
     _family_of,
@@ -53,9 +50,7 @@ from wizard.network.rtnetlink.names import (
     table_name,
     type_name,
 )
-from wizard.network.rtnetlink.netns_socket import (
-    _Session,
-)
+from wizard.network.rtnetlink.netns_socket import _Session
 
 # --- policy rules --------------------------------------------------------------------
 
