@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -58,6 +58,10 @@ class NetworkView:
 
     def route_get(self, dst: str, src: str | None = None) -> dict[str, Any]:
         raise NotImplementedError
+
+    def route_get_many(self, dsts: Iterable[str], src: str | None = None) -> list[dict[str, Any]]:
+        """:meth:`route_get` for each address; a source that can share work overrides it."""
+        return [self.route_get(dst, src) for dst in dsts]
 
     def addresses(self) -> list[Address]:
         return [address for link in self.links() for address in link.addresses]
@@ -175,6 +179,11 @@ class LiveNetwork(NetworkView):
         from wizard.network.rtnetlink.route_get import kernel_route_get
 
         return kernel_route_get(dst, src=src, netns=self.netns)
+
+    def route_get_many(self, dsts: Iterable[str], src: str | None = None) -> list[dict[str, Any]]:
+        from wizard.network.rtnetlink.route_get import kernel_route_get_many
+
+        return kernel_route_get_many(dsts, src=src, netns=self.netns)
 
     def change_route(self, op: str, route: dict[str, Any]) -> None:
         """Add or delete a route through netlink; raises OSError with the kernel's reason."""

@@ -1,11 +1,11 @@
-"""``ip route get``: ask the kernel which route it would pick for an address.
-"""
+"""``ip route get``: ask the kernel which route it would pick for an address."""
 
 from __future__ import annotations
 
 import errno
 import os
 import socket
+from collections.abc import Iterable
 from typing import Any
 
 from wizard.network.rtnetlink.constants import (
@@ -17,21 +17,10 @@ from wizard.network.rtnetlink.constants import (
     RTM_F_LOOKUP_TABLE,
     RTM_GETROUTE,
 )
-from wizard.network.rtnetlink.decode import (
-    _append_route_messages,
-    _read_links,
-)
-from wizard.network.rtnetlink.iproute_format import (
-    to_iproute_json,
-)
-from wizard.network.rtnetlink.netns_socket import (
-    NetlinkError,
-    _Session,
-)
-from wizard.network.rtnetlink.route_table import (
-    _decode_route,
-    _RouteStore,
-)
+from wizard.network.rtnetlink.decode import _append_route_messages, _read_links
+from wizard.network.rtnetlink.iproute_format import to_iproute_json
+from wizard.network.rtnetlink.netns_socket import NetlinkError, _Session
+from wizard.network.rtnetlink.route_table import _decode_route, _RouteStore
 
 # --- route get -----------------------------------------------------------------------
 
@@ -78,14 +67,32 @@ def kernel_route_get(dst: str, src: str | None = None, netns: str | None = None)
     route at all) is an answer too: ``{"type": ..., "dst": ..., "error": "No route to
     host"}``, never an exception. Raises :class:`NetlinkError` for other refusals.
     """
+    return kernel_route_get_many([dst], src, netns)[0]
+
+
+def kernel_route_get_many(
+    dsts: Iterable[str], src: str | None = None, netns: str | None = None
+) -> list[dict[str, Any]]:
+    """:func:`kernel_route_get` for each address, in order, over one netlink session.
+
+    Entering a namespace costs a thread and a setns(2), and naming the devices costs a
+    link dump; a command asking about many addresses pays both once instead of per
+    address. The links are those of the moment the session opened.
+    """
     with _Session(netns) as session:
         links = _read_links(session)
-        try:
-            data, start, end = session.request(RTM_GETROUTE, _route_get_request(dst, src))
-        except NetlinkError as error:
-            if error.errno in _ERRNO_TYPES:
-                return lookup_error_result(error.errno, dst, src)
-            raise
+        return [_route_get_answer(session, links, dst, src) for dst in dsts]
+
+
+def _route_get_answer(
+    session: _Session, links: dict[int, str], dst: str, src: str | None
+) -> dict[str, Any]:
+    try:
+        data, start, end = session.request(RTM_GETROUTE, _route_get_request(dst, src))
+    except NetlinkError as error:
+        if error.errno in _ERRNO_TYPES:
+            return lookup_error_result(error.errno, dst, src)
+        raise
     store = _RouteStore(links)
     _append_route_messages(store, [(data, start, end)])
     return to_iproute_json(_decode_route(store, 0))
