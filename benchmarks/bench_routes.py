@@ -111,7 +111,8 @@ def _timed(action: Callable[[], object]) -> tuple[float, object]:
 
 
 def child_dump(namespace: str) -> dict[str, float]:
-    from wizard.network.rtnetlink import dump_routes, iproute_row
+    from wizard.network.rtnetlink.decode import dump_routes
+    from wizard.network.rtnetlink.iproute_format import iproute_row
 
     seconds, routes = _timed(lambda: dump_routes(namespace))
     dump_mb = _peak_mb()
@@ -124,7 +125,8 @@ def child_dump(namespace: str) -> dict[str, float]:
 
 
 def child_json(namespace: str) -> dict[str, float]:
-    from wizard.network.rtnetlink import dump_routes, write_iproute_json
+    from wizard.network.rtnetlink.decode import dump_routes
+    from wizard.network.rtnetlink.iproute_format import write_iproute_json
 
     def dump_and_write() -> None:
         with open(os.devnull, "w") as sink:
@@ -136,7 +138,8 @@ def child_json(namespace: str) -> dict[str, float]:
 
 def child_lookup(namespace: str) -> dict[str, float]:
     from wizard.network.lookup import Resolver
-    from wizard.network.rtnetlink import dump_addresses, dump_routes, dump_rules
+    from wizard.network.rtnetlink.decode import dump_addresses, dump_routes
+    from wizard.network.rtnetlink.rules import dump_rules
 
     resolver = Resolver(dump_routes(namespace), dump_rules(namespace), dump_addresses(namespace))
     rng = random.Random(SEED)

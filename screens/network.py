@@ -40,7 +40,7 @@ from wizard.checks.network import AdvertiseFacts, advertise_facts
 from wizard.facts.resolv import host_nameservers
 from wizard.network.lookup import lookup
 from wizard.network.monitor import EVERYTHING, LINKS, ROUTES, RULES, NetlinkMonitor
-from wizard.network.rtnetlink import RouteTable
+from wizard.network.rtnetlink.route_table import RouteTable
 from wizard.network.ssh_guard import GuardedPlan
 from wizard.steps.step import Step
 

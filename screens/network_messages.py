@@ -10,7 +10,7 @@ from textual.message import Message
 
 from screens.widgets.route_lookup import Question
 from wizard.checks.network import AdvertiseFacts
-from wizard.network.rtnetlink import RouteTable
+from wizard.network.rtnetlink.route_table import RouteTable
 
 
 @dataclass

@@ -57,12 +57,12 @@ def network_of(host: Host):
 
 def cmd_routes(host: Host, args: argparse.Namespace) -> int:
     from wizard.cli import UsageError
-    from wizard.network.rtnetlink import (
+    from wizard.network.rtnetlink.iproute_format import (
         IPROUTE_COLUMNS,
         iproute_row,
-        table_id,
         write_iproute_json,
     )
+    from wizard.network.rtnetlink.names import table_id
 
     table = network_of(host).routes(args.family)
     if args.table != "all":
@@ -174,7 +174,7 @@ def _route_get(host: Host, args: argparse.Namespace) -> int:
             socket.inet_pton(socket.AF_INET6 if ":" in address else socket.AF_INET, address)
         except OSError:
             raise UsageError(f"{address!r} is not an IP address") from None
-    answers = [_plain(network.route_get(address, args.source)) for address in args.addresses]
+    answers = [_plain(answer) for answer in network.route_get_many(args.addresses, args.source)]
     if args.json:
         print(json.dumps(answers))
         return 0

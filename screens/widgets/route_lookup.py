@@ -26,7 +26,7 @@ from screens.widgets.route_table import iproute_text, rule_text
 from wizard.checks.network import AdvertiseFacts, api_server_address
 from wizard.model import WizardChoices
 from wizard.network.route_words import describe_route_get
-from wizard.network.rtnetlink import Route
+from wizard.network.rtnetlink.route_table import Route
 
 
 @dataclass(frozen=True)

@@ -30,20 +30,17 @@ from textual.widgets import Collapsible, Input, Static
 from textual.worker import get_current_worker
 
 from screens.widgets.route_view import Column, RouteView, fit_columns
-from wizard.network.lookup import describe_rule
-from wizard.network.rtnetlink import (
+from wizard.network.policy_rules import describe_rule
+from wizard.network.rtnetlink.constants import RT_TABLE_LOCAL
+from wizard.network.rtnetlink.iproute_format import IPROUTE_COLUMNS, iproute_row, to_iproute_json
+from wizard.network.rtnetlink.names import table_id
+from wizard.network.rtnetlink.netstat_format import (
     FLAG_LEGEND,
-    IPROUTE_COLUMNS,
     NETSTAT_COLUMNS,
-    RT_TABLE_LOCAL,
-    Route,
-    RouteTable,
-    iproute_row,
     netstat_flags,
     netstat_row,
-    table_id,
-    to_iproute_json,
 )
+from wizard.network.rtnetlink.route_table import Route, RouteTable
 
 SORT_KEYS = ("kernel", "dst", "table", "metric", "dev")
 """`s` cycles through these; "kernel" is the dump order, the order `ip route` prints."""

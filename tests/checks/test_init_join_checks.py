@@ -120,7 +120,7 @@ def test_ranges_are_compared_with_the_hosts_networks(installed):
             return [Address("eth0", 4, "192.168.1.20", 24)]
 
         def routes(self):
-            from wizard.network.rtnetlink import RouteTable
+            from wizard.network.rtnetlink.route_table import RouteTable
 
             return RouteTable.from_iproute_json([{"dst": "10.0.0.0/8", "dev": "wg0"}])
 

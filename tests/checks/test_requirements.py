@@ -581,7 +581,7 @@ def test_checks_on_this_machine_never_raise():
 
 def test_a_hostname_on_loopback_is_reported_with_its_address(tmp_path):
     from wizard.checks.base import CheckContext
-    from wizard.checks.requirements import hostname
+    from wizard.checks.requirements.identity import hostname
     from wizard.host.simulated import SimulatedHost
     from wizard.model import WizardChoices
 

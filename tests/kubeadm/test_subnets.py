@@ -7,7 +7,7 @@ from pathlib import Path
 from wizard.host.base import Host
 from wizard.host.network import Address, NetworkView
 from wizard.kubeadm.subnets import subnet_conflicts
-from wizard.network.rtnetlink import RouteTable
+from wizard.network.rtnetlink.route_table import RouteTable
 
 
 class Network(NetworkView):

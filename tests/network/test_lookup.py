@@ -19,13 +19,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from wizard.network.lookup import Resolver, kubeadm_advertise_address, lookup
-from wizard.network.rtnetlink import (
-    RouteTable,
-    dump_addresses,
-    dump_routes,
-    dump_rules,
-    to_iproute_json,
-)
+from wizard.network.rtnetlink.decode import dump_addresses, dump_routes
+from wizard.network.rtnetlink.iproute_format import to_iproute_json
+from wizard.network.rtnetlink.route_table import RouteTable
+from wizard.network.rtnetlink.rules import dump_rules
 
 if TYPE_CHECKING:
     from conftest import Netns

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from wizard.network.monitor import ADDRESSES, EVERYTHING, LINKS, ROUTES, RULES, NetlinkMonitor
-from wizard.network.rtnetlink import NetnsNotFoundError
+from wizard.network.rtnetlink.netns_socket import NetnsNotFoundError
 
 
 @pytest.fixture

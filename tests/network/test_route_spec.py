@@ -12,7 +12,7 @@ from wizard.network.route_spec import (
     RouteSpec,
     validate,
 )
-from wizard.network.rtnetlink import RouteTable
+from wizard.network.rtnetlink.route_table import RouteTable
 
 
 def _link(index: int, name: str, state: str, *cidrs: str) -> Link:

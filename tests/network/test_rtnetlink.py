@@ -16,23 +16,19 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from wizard.network import rtnetlink
-from wizard.network.rtnetlink import (
-    FLAG_LEGEND,
+from wizard.network.rtnetlink import constants, route_get
+from wizard.network.rtnetlink.decode import dump_addresses, dump_links, dump_routes
+from wizard.network.rtnetlink.iproute_format import (
     IPROUTE_COLUMNS,
-    NETSTAT_COLUMNS,
-    NetnsNotFoundError,
-    RouteTable,
-    dump_addresses,
-    dump_links,
-    dump_routes,
-    dump_rules,
     iproute_row,
-    kernel_route_get,
-    netstat_row,
     to_iproute_json,
     write_iproute_json,
 )
+from wizard.network.rtnetlink.netns_socket import NetnsNotFoundError
+from wizard.network.rtnetlink.netstat_format import FLAG_LEGEND, NETSTAT_COLUMNS, netstat_row
+from wizard.network.rtnetlink.route_get import kernel_route_get, kernel_route_get_many
+from wizard.network.rtnetlink.route_table import RouteTable
+from wizard.network.rtnetlink.rules import dump_rules
 
 if TYPE_CHECKING:
     from conftest import Netns
@@ -84,7 +80,7 @@ def test_scenario_really_has_what_the_comparison_claims_to_cover(scenario: Netns
             "prohibit", "throw"} <= types
     assert any(route.nexthops for route in routes if route.family == socket.AF_INET)
     assert any(route.nexthops for route in routes if route.family == socket.AF_INET6)
-    assert any(route.flags & rtnetlink.RTNH_F_LINKDOWN for route in routes)
+    assert any(route.flags & constants.RTNH_F_LINKDOWN for route in routes)
     assert any(route.extras and "metrics" in route.extras for route in routes)
     assert any(route.extras and "expires" in route.extras for route in routes)
     for key in ("via", "nhid", "from", "flow", "tos"):
@@ -133,6 +129,36 @@ def test_kernel_route_get_equals_ip_route_get(scenario: Netns, family: int) -> N
             assert ours["type"] in ("blackhole", "unreachable", "prohibit")
         else:
             assert_same_routes([ours], [theirs])
+
+
+@pytest.mark.parametrize("family", [socket.AF_INET, socket.AF_INET6], ids=["ipv4", "ipv6"])
+def test_many_lookups_share_one_session_and_equal_ip_route_get(
+    scenario: Netns, family: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One socket and one namespace entry for the whole batch, yet every answer is the one
+    ``ip route get`` gives for that address alone (also with a source for all of them)."""
+    sessions: list[object] = []
+
+    class CountingSession(route_get._Session):
+        def __init__(self, netns: str | None) -> None:
+            sessions.append(netns)
+            super().__init__(netns)
+
+    monkeypatch.setattr(route_get, "_Session", CountingSession)
+    queries = scenario.random_queries(family, 100)
+    destinations = [dst for dst, _src in queries]
+    for src in (None, queries[0][1]):
+        sessions.clear()
+        answers = kernel_route_get_many(destinations, src, netns=scenario.name)
+        assert sessions == [scenario.name]
+        assert len(answers) == len(destinations)
+        for dst, ours in zip(destinations, answers, strict=True):
+            theirs = scenario.route_get(dst, src)
+            if "error" in theirs:
+                assert ours["error"] == theirs["error"], (dst, src)
+                assert ours["type"] in ("blackhole", "unreachable", "prohibit")
+            else:
+                assert_same_routes([ours], [theirs])
 
 
 def test_missing_namespace_is_a_clear_error() -> None:

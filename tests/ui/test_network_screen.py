@@ -10,7 +10,9 @@ from textual.widgets import Input, OptionList, Static, TabbedContent
 from screens.network import MONITOR_GROUP, NetworkPage
 from screens.widgets.route_table import RouteTablePanel
 from screens.widgets.route_view import RouteView
-from wizard.network.rtnetlink import IPROUTE_COLUMNS, NETSTAT_COLUMNS, RT_TABLE_LOCAL
+from wizard.network.rtnetlink.constants import RT_TABLE_LOCAL
+from wizard.network.rtnetlink.iproute_format import IPROUTE_COLUMNS
+from wizard.network.rtnetlink.netstat_format import NETSTAT_COLUMNS
 
 DEFAULTS = {  # demo: (adapter with the default route, address kubeadm advertises, routes)
     "ubuntu-vagrant": ("enp0s3", "10.0.2.15", 20),

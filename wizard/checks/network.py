@@ -26,7 +26,8 @@ from wizard.kubeadm.subnets import CLUSTER_DEVICES
 from wizard.model import WizardChoices
 from wizard.network.lookup import kubeadm_advertise_address
 from wizard.network.route_words import describe_route_get
-from wizard.network.rtnetlink import RT_TABLE_MAIN, Route, RouteTable
+from wizard.network.rtnetlink.constants import RT_TABLE_MAIN
+from wizard.network.rtnetlink.route_table import Route, RouteTable
 
 if TYPE_CHECKING:
     from wizard.host.network import NetworkView

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -58,6 +58,10 @@ class NetworkView:
 
     def route_get(self, dst: str, src: str | None = None) -> dict[str, Any]:
         raise NotImplementedError
+
+    def route_get_many(self, dsts: Iterable[str], src: str | None = None) -> list[dict[str, Any]]:
+        """:meth:`route_get` for each address; a source that can share work overrides it."""
+        return [self.route_get(dst, src) for dst in dsts]
 
     def addresses(self) -> list[Address]:
         return [address for link in self.links() for address in link.addresses]
@@ -115,14 +119,14 @@ class LiveNetwork(NetworkView):
                 self._local.routes = None
 
     def _dump(self, family: int | None):
-        from wizard.network.rtnetlink import dump_routes
+        from wizard.network.rtnetlink.decode import dump_routes
 
         return dump_routes(netns=self.netns, family=family)
 
     def _ipr(self):
         from pyroute2 import IPRoute
 
-        from wizard.network.rtnetlink import require_netns
+        from wizard.network.rtnetlink.netns_socket import require_netns
 
         if self.netns:
             require_netns(self.netns)
@@ -167,20 +171,25 @@ class LiveNetwork(NetworkView):
                              else socket.AF_INET)
 
     def rules(self) -> list[dict[str, Any]]:
-        from wizard.network.rtnetlink import dump_rules
+        from wizard.network.rtnetlink.rules import dump_rules
 
         return dump_rules(netns=self.netns)
 
     def route_get(self, dst: str, src: str | None = None) -> dict[str, Any]:
-        from wizard.network.rtnetlink import kernel_route_get
+        from wizard.network.rtnetlink.route_get import kernel_route_get
 
         return kernel_route_get(dst, src=src, netns=self.netns)
+
+    def route_get_many(self, dsts: Iterable[str], src: str | None = None) -> list[dict[str, Any]]:
+        from wizard.network.rtnetlink.route_get import kernel_route_get_many
+
+        return kernel_route_get_many(dsts, src=src, netns=self.netns)
 
     def change_route(self, op: str, route: dict[str, Any]) -> None:
         """Add or delete a route through netlink; raises OSError with the kernel's reason."""
         from pyroute2.netlink.exceptions import NetlinkError
 
-        from wizard.network.rtnetlink import table_id
+        from wizard.network.rtnetlink.names import table_id
 
         with self._ipr() as ipr:
             # proto boot, as `ip route add` sets it, so the command shown is what happened.

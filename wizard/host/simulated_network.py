@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from wizard.host.network import Address, Link, NetworkView
 from wizard.network.lookup import lookup
-from wizard.network.rtnetlink import RouteTable
+from wizard.network.rtnetlink.route_table import RouteTable
 
 if TYPE_CHECKING:
     from wizard.host.simulated import SimulatedHost

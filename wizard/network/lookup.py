@@ -13,7 +13,7 @@ kernel's ``ip route get`` says neither. This module replays the kernel's decisio
 4. the source address: the route's ``prefsrc``, else the kernel's choice among the
    host's addresses (IPv4: inet_select_addr; IPv6: RFC 6724 rules 1, 2, 5, 6 and 8).
 
-Pure: no I/O. Routes come as a :class:`~wizard.network.rtnetlink.RouteTable` or as
+Pure: no I/O. Routes come as a :class:`~wizard.network.rtnetlink.route_table.RouteTable` or as
 ``ip -j route show table all`` dicts, rules as ``ip -j rule show`` dicts.
 
 Knowingly not modelled: which path of a multipath route the flow hash picks (all
@@ -25,355 +25,40 @@ source is given (the kernel picks a source first; here they do not match).
 
 from __future__ import annotations
 
-import bisect
 import errno
 import socket
-import weakref
-from array import array
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from wizard.network.rtnetlink import (
+from wizard.network.policy_rules import _DEFAULT_RULES, _LOOPBACK_DEV, _Flow, _Rule, _rules_for
+from wizard.network.prefix_index import (
+    _BITS,
+    _address_int,
+    _candidates,
+    _covers,
+    _family_of_address,
+    _index_for,
+)
+from wizard.network.rtnetlink.constants import (
     RT_TABLE_DEFAULT,
     RT_TABLE_LOCAL,
     RT_TABLE_MAIN,
     RTNH_F_DEAD,
-    Route,
-    RouteTable,
-    lookup_error_result,
-    table_id,
+)
+from wizard.network.rtnetlink.route_get import lookup_error_result
+from wizard.network.rtnetlink.route_table import Route, RouteTable
+from wizard.network.source_address import (
+    _is_global_unicast,
+    _parse_addresses,
+    _select_ipv4_source,
+    _select_ipv6_source,
 )
 
-_BITS = {socket.AF_INET: 32, socket.AF_INET6: 128}
 _RULE_ERRORS = {"blackhole": errno.EINVAL, "unreachable": errno.ENETUNREACH,
                 "prohibit": errno.EACCES}
 _ROUTE_ERRORS = {"blackhole": errno.EINVAL, "unreachable": errno.EHOSTUNREACH,
                  "prohibit": errno.EACCES}
-_DEFAULT_RULES = {
-    socket.AF_INET: ({"priority": 0, "src": "all", "table": "local"},
-                     {"priority": 32766, "src": "all", "table": "main"},
-                     {"priority": 32767, "src": "all", "table": "default"}),
-    socket.AF_INET6: ({"priority": 0, "src": "all", "table": "local"},
-                      {"priority": 32766, "src": "all", "table": "main"}),
-}
-# Selectors a locally generated lookup never carries (it has no TOS, ports, protocol,
-# tunnel id or VRF), so a rule that requires one does not match it.
-_UNMATCHABLE_SELECTORS = ("tos", "dscp", "ipproto", "sport", "dport", "sport_start",
-                          "dport_start", "tun_id", "l3mdev")
-_LOOPBACK_DEV = "lo"
-_UNIVERSE, _HOST = 0, 254
-
-
-def _family_of_address(text: str) -> int:
-    return socket.AF_INET6 if ":" in text else socket.AF_INET
-
-
-def _address_int(text: str) -> int:
-    return int.from_bytes(socket.inet_pton(_family_of_address(text), text), "big")
-
-
-def _covers(network: int, length: int, address: int, bits: int) -> bool:
-    return (network ^ address) >> (bits - length) == 0 if length else True
-
-
-# --- rules -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Rule:
-    priority: int
-    family: int
-    src: tuple[int, int] | None
-    dst: tuple[int, int] | None
-    invert: bool
-    iif: str | None
-    oif: str | None
-    fwmark: int | None
-    fwmask: int
-    uid_range: tuple[int, int] | None
-    unmatchable: bool
-    action: str  # "lookup", "goto", "nop", "blackhole", "unreachable", "prohibit"
-    table: int
-    goto: int | None
-    suppress_prefixlen: int
-    source: Mapping[str, Any]
-
-    def matches(self, flow: _Flow) -> bool:
-        """fib_rule_match(): every selector must hold; ``not`` inverts the whole test."""
-        bits = _BITS[flow.family]
-        matched = not self.unmatchable and all((
-            self.src is None or _covers(*self.src, flow.src, bits),
-            self.dst is None or _covers(*self.dst, flow.dst, bits),
-            self.iif is None or self.iif == _LOOPBACK_DEV,
-            self.oif is None,
-            self.fwmark is None or not (self.fwmark ^ flow.mark) & self.fwmask,
-            self.uid_range is None or self.uid_range[0] <= flow.uid <= self.uid_range[1],
-        ))
-        return matched != self.invert
-
-    def describe(self) -> str:
-        """The rule roughly as ``ip rule`` prints it, for the lookup trace."""
-        source = self.source
-        text = f"{self.priority}: {'not ' if self.invert else ''}from {source.get('src', 'all')}"
-        if "srclen" in source:
-            text += f"/{source['srclen']}"
-        if "dst" in source:
-            text += f" to {source['dst']}" + (f"/{source['dstlen']}" if "dstlen" in source else "")
-        for key in ("fwmark", "iif", "oif"):
-            if key in source:
-                text += f" {key} {source[key]}"
-        if self.action == "lookup":
-            return text + f" lookup {source.get('table', self.table)}"
-        if self.action == "goto":
-            return text + f" goto {self.goto}"
-        return text + f" {self.action}"
-
-
-def _selector(rule: Mapping[str, Any], key: str, family: int) -> tuple[int, int] | None:
-    text = rule.get(key)
-    if text in (None, "all"):
-        return None
-    if text == "0":
-        return (0, int(rule[f"{key}len"]))
-    return (_address_int(text), int(rule.get(f"{key}len", _BITS[family])))
-
-
-def _rule_family(rule: Mapping[str, Any]) -> int:
-    """RuleEntry.family when the rule came from dump_rules, else from its addresses."""
-    family = getattr(rule, "family", socket.AF_UNSPEC)
-    if family:
-        return family
-    for key in ("src", "dst"):
-        text = rule.get(key)
-        if text not in (None, "all", "0"):
-            return _family_of_address(text)
-    return socket.AF_UNSPEC
-
-
-def _rule_action(rule: Mapping[str, Any]) -> str:
-    if "goto" in rule:
-        return "goto"
-    if "nop" in rule:
-        return "nop"
-    return rule.get("action", "lookup")
-
-
-def _parse_rule(rule: Mapping[str, Any], family: int) -> _Rule:
-    mark = rule.get("fwmark")
-    uid_range = (int(rule["uid_start"]), int(rule["uid_end"])) if "uid_start" in rule else None
-    goto = rule.get("goto")
-    return _Rule(
-        priority=int(rule.get("priority", 0)),
-        family=family,
-        src=_selector(rule, "src", family),
-        dst=_selector(rule, "dst", family),
-        invert="not" in rule,
-        iif=rule.get("iif"),
-        oif=rule.get("oif"),
-        fwmark=None if mark is None else int(str(mark), 0),
-        fwmask=int(str(rule.get("fwmask", "0xffffffff")), 0),
-        uid_range=uid_range,
-        unmatchable=any(key in rule for key in _UNMATCHABLE_SELECTORS),
-        action=_rule_action(rule),
-        table=table_id(rule["table"]) if "table" in rule else 0,
-        goto=None if goto in (None, "none") else int(goto),
-        suppress_prefixlen=int(rule.get("suppress_prefixlen", -1)),
-        source=rule,
-    )
-
-
-def describe_rule(rule: Mapping[str, Any], family: int) -> str:
-    """A policy rule in `ip rule` words, for showing which rule a lookup went through."""
-    return _parse_rule(rule, family).describe()
-
-
-def _rules_for(rules: Iterable[Mapping[str, Any]] | None, family: int) -> list[_Rule]:
-    """The family's rules in kernel order: by priority, ties in the order given."""
-    chosen = [rule for rule in (rules or ()) if _rule_family(rule) in (family, socket.AF_UNSPEC)]
-    if not chosen:
-        chosen = list(_DEFAULT_RULES[family])
-    parsed = [_parse_rule(rule, family) for rule in chosen]
-    return sorted(parsed, key=lambda rule: rule.priority)
-
-
-# --- the route index ---------------------------------------------------------------
-
-
-class _TableIndex:
-    """Per prefix length, the networks sorted (with their routes' rows, metric order)."""
-
-    def __init__(self, family: int, by_length: Mapping[int, list[int]]) -> None:
-        self.bits = _BITS[family]
-        self.lengths = sorted(by_length, reverse=True)
-        self.keys: dict[int, Sequence[int]] = {}
-        self.rows: dict[int, array] = {}
-        for length, packed in by_length.items():
-            packed.sort()
-            networks = [value >> 72 for value in packed]
-            self.keys[length] = array("Q", networks) if family == socket.AF_INET else networks
-            self.rows[length] = array("I", [value & 0xFFFFFFFF for value in packed])
-
-    def rows_for(self, length: int, address: int) -> list[int]:
-        """Rows of the routes for ``address``'s /``length`` prefix, best metric first."""
-        keys = self.keys.get(length)
-        if keys is None:
-            return []
-        network = address >> (self.bits - length) << (self.bits - length)
-        position = end = bisect.bisect_left(keys, network)
-        while end < len(keys) and keys[end] == network:
-            end += 1
-        return list(self.rows[length][position:end])
-
-
-def _candidates(indexes: list[_TableIndex], address: int) -> Iterator[tuple[int, list[int]]]:
-    """(prefix length, rows), longest prefix first, over one table or merged tables."""
-    lengths = sorted({length for index in indexes for length in index.lengths}, reverse=True)
-    for length in lengths:
-        rows = [row for index in indexes for row in index.rows_for(length, address)]
-        if rows:
-            yield length, rows
-
-
-def _build_index(routes: RouteTable) -> dict[tuple[int, int], _TableIndex]:
-    """One pass over the packed records; each route becomes one int until sorted.
-
-    The int is ``network << 72 | (metric + 1) << 32 | index``, so a plain sort orders by
-    network, then metric, then dump order — the order the kernel keeps same-prefix
-    routes in — without a tuple per route.
-    """
-    groups: dict[tuple[int, int], dict[int, list[int]]] = {}
-    for index, family, table, dst_len, network, metric in routes.lookup_keys():
-        by_length = groups.get((family, table))
-        if by_length is None:
-            by_length = groups[(family, table)] = {}
-        by_length.setdefault(dst_len, []).append(network << 72 | (metric + 1) << 32 | index)
-    return {key: _TableIndex(key[0], by_length) for key, by_length in groups.items()}
-
-
-_INDEXES: weakref.WeakKeyDictionary[RouteTable, dict] = weakref.WeakKeyDictionary()
-
-
-def _index_for(routes: RouteTable) -> dict[tuple[int, int], _TableIndex]:
-    index = _INDEXES.get(routes)
-    if index is None:
-        index = _INDEXES[routes] = _build_index(routes)
-    return index
-
-
-# --- addresses ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Address:
-    dev: str
-    family: int
-    text: str
-    value: int
-    prefix_len: int
-
-
-def _parse_addresses(addresses: Mapping[str, Sequence[str]] | None) -> list[_Address]:
-    parsed = []
-    for dev, entries in (addresses or {}).items():
-        for entry in entries:
-            text, _, length = entry.partition("/")
-            family = _family_of_address(text)
-            prefix_len = int(length) if length else _BITS[family]
-            parsed.append(_Address(dev, family, text, _address_int(text), prefix_len))
-    return parsed
-
-
-def _ipv4_scope(address: _Address) -> int:
-    return _HOST if address.value >> 24 == 127 else _UNIVERSE
-
-
-def _select_ipv4_source(addresses: list[_Address], dev: str | None, towards: int | None,
-                        scope: int) -> str | None:
-    """inet_select_addr(): on ``dev``, the first address in ``towards``' subnet, else the
-    first one at all; failing that, the first non-link address of any interface."""
-    first = None
-    for address in addresses:
-        if address.family != socket.AF_INET or address.dev != dev or _ipv4_scope(address) > scope:
-            continue
-        if towards is None or _covers(address.value, address.prefix_len, towards, 32):
-            return address.text
-        first = first or address.text
-    if first:
-        return first
-    for address in addresses:
-        if address.family == socket.AF_INET and _ipv4_scope(address) <= scope:
-            return address.text
-    return None
-
-
-_IPV6_LABELS = (  # the kernel's default address label table (ip addrlabel)
-    ((1, 128), 0), ((0xFFFF << 32, 96), 4), ((0, 96), 3), ((0x2001 << 112, 32), 6),
-    ((0x20010010 << 96, 28), 7), ((0x2002 << 112, 16), 2), ((0x3FFE << 112, 16), 12),
-    ((0xFEC0 << 112, 10), 11), ((0xFC00 << 112, 7), 5), ((0, 0), 1),
-)
-
-
-def _ipv6_label(value: int) -> int:
-    best = max(
-        ((length, label) for (network, length), label in _IPV6_LABELS
-         if _covers(network, length, value, 128)),
-    )
-    return best[1]
-
-
-def _ipv6_scope(value: int) -> int:
-    if value >> 120 == 0xFF:
-        return (value >> 112) & 0xF
-    if value == 1:
-        return 1
-    if value >> 118 == 0x3FA:  # fe80::/10
-        return 2
-    if value >> 118 == 0x3FB:  # fec0::/10
-        return 5
-    return 14
-
-
-def _common_prefix(first: int, second: int) -> int:
-    return 128 - (first ^ second).bit_length()
-
-
-def _select_ipv6_source(addresses: list[_Address], dev: str | None, dst: int) -> str | None:
-    """ipv6_dev_get_saddr(), RFC 6724 rules 1 (same address), 2 (scope), 5 (outgoing
-    interface), 6 (label) and 8 (longest matching prefix)."""
-    dst_scope = _ipv6_scope(dst)
-    only_oif = dst >> 120 == 0xFF or dst_scope <= 2
-    dst_label = _ipv6_label(dst)
-
-    def score(address: _Address) -> tuple:
-        scope = _ipv6_scope(address.value)
-        return (
-            address.value == dst,
-            -scope if scope >= dst_scope else scope - 128,
-            address.dev == dev,
-            _ipv6_label(address.value) == dst_label,
-            min(_common_prefix(address.value, dst), address.prefix_len),
-        )
-
-    candidates = [
-        address for address in addresses
-        if address.family == socket.AF_INET6 and (address.dev == dev or not only_oif)
-    ]
-    if not candidates:
-        return None
-    return max(candidates, key=score).text  # max() keeps the first of equals
-
-
-# --- the lookup --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Flow:
-    family: int
-    dst: int
-    src: int
-    mark: int
-    uid: int
 
 
 @dataclass
@@ -413,7 +98,7 @@ class Resolver:
     """Route lookups over one routing snapshot; build once, ask many times.
 
     ``addresses``: interface name → addresses with prefix length (``"10.0.0.5/24"``),
-    as :func:`wizard.network.rtnetlink.dump_addresses` returns; without it the source
+    as :func:`wizard.network.rtnetlink.decode.dump_addresses` returns; without it the source
     address is only known when a route states ``prefsrc``.
     """
 
@@ -521,7 +206,7 @@ class Resolver:
                ) -> dict[str, Any]:
         """The kernel's answer for ``ip route get DST [from SRC] [mark M] [uid U]``.
 
-        Keys as :func:`~wizard.network.rtnetlink.kernel_route_get` (``type`` for
+        Keys as :func:`~wizard.network.rtnetlink.route_get.kernel_route_get` (``type`` for
         non-unicast, ``dst``, ``from``, ``gateway``, ``dev``, ``table``, ``prefsrc``, or
         ``error``), plus ``rule`` (the ip-rule dict that decided), ``route`` (the
         :class:`Route` used), ``route_index`` (its ``Route.index``), ``nexthops`` for a
@@ -718,11 +403,3 @@ def kubeadm_advertise_address(
         if address.family == wanted and _is_global_unicast(address):
             return address.text
     return None
-
-
-def _is_global_unicast(address: _Address) -> bool:
-    if address.family == socket.AF_INET:
-        return address.value >> 24 not in (0, 127) and address.value >> 16 != 0xA9FE and (
-            address.value >> 28 != 0xE
-        )
-    return _ipv6_scope(address.value) == 14 and address.value >> 120 != 0xFF

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import yaml
 
-from wizard.network.rtnetlink import RT_TABLE_MAIN
+from wizard.network.rtnetlink.constants import RT_TABLE_MAIN
 
 if TYPE_CHECKING:
     from wizard.host.base import Host

@@ -22,7 +22,8 @@ import struct
 import time
 from types import TracebackType
 
-from wizard.network.rtnetlink import SOL_NETLINK, open_route_socket
+from wizard.network.rtnetlink.constants import SOL_NETLINK
+from wizard.network.rtnetlink.netns_socket import open_route_socket
 
 # linux/rtnetlink.h: enum rtnetlink_groups
 RTNLGRP_LINK = 1

@@ -22,7 +22,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from wizard.network.rtnetlink import RT_TABLE_MAIN, Route, RouteTable
+from wizard.network.rtnetlink.constants import RT_TABLE_MAIN
+from wizard.network.rtnetlink.route_table import Route, RouteTable
 
 if TYPE_CHECKING:
     from wizard.host.base import Host

@@ -19,7 +19,9 @@ from wizard.network.lookup import lookup
 from wizard.network.managers import PersistError, manager_for
 from wizard.network.route_spec import RouteContext, RouteSpec
 from wizard.network.route_words import describe_route_get
-from wizard.network.rtnetlink import RT_TABLE_MAIN, RouteTable, to_iproute_json
+from wizard.network.rtnetlink.constants import RT_TABLE_MAIN
+from wizard.network.rtnetlink.iproute_format import to_iproute_json
+from wizard.network.rtnetlink.route_table import RouteTable
 from wizard.steps.step import FileRemove, FileWrite, RunCommand, Step
 
 if TYPE_CHECKING:

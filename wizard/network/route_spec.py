@@ -17,7 +17,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from wizard.network.rtnetlink import RT_TABLE_MAIN, Route, RouteTable, table_id
+from wizard.network.rtnetlink.constants import RT_TABLE_MAIN
+from wizard.network.rtnetlink.names import table_id
+from wizard.network.rtnetlink.route_table import Route, RouteTable
 from wizard.steps.step import RouteChange
 
 if TYPE_CHECKING:

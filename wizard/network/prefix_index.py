@@ -1,0 +1,94 @@
+"""Longest-prefix match over a RouteTable without decoding its routes.
+
+A lookup on a full BGP table must not walk a million routes, so each (family, table)
+gets sorted networks per prefix length, searched with :mod:`bisect`; the index is built
+once per table and cached with it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import socket
+import weakref
+from array import array
+from collections.abc import Iterator, Mapping, Sequence
+
+from wizard.network.rtnetlink.route_table import RouteTable
+
+_BITS = {socket.AF_INET: 32, socket.AF_INET6: 128}
+
+
+def _family_of_address(text: str) -> int:
+    return socket.AF_INET6 if ":" in text else socket.AF_INET
+
+
+def _address_int(text: str) -> int:
+    return int.from_bytes(socket.inet_pton(_family_of_address(text), text), "big")
+
+
+def _covers(network: int, length: int, address: int, bits: int) -> bool:
+    return (network ^ address) >> (bits - length) == 0 if length else True
+
+
+# --- the route index ---------------------------------------------------------------
+
+
+class _TableIndex:
+    """Per prefix length, the networks sorted (with their routes' rows, metric order)."""
+
+    def __init__(self, family: int, by_length: Mapping[int, list[int]]) -> None:
+        self.bits = _BITS[family]
+        self.lengths = sorted(by_length, reverse=True)
+        self.keys: dict[int, Sequence[int]] = {}
+        self.rows: dict[int, array] = {}
+        for length, packed in by_length.items():
+            packed.sort()
+            networks = [value >> 72 for value in packed]
+            self.keys[length] = array("Q", networks) if family == socket.AF_INET else networks
+            self.rows[length] = array("I", [value & 0xFFFFFFFF for value in packed])
+
+    def rows_for(self, length: int, address: int) -> list[int]:
+        """Rows of the routes for ``address``'s /``length`` prefix, best metric first."""
+        keys = self.keys.get(length)
+        if keys is None:
+            return []
+        network = address >> (self.bits - length) << (self.bits - length)
+        position = end = bisect.bisect_left(keys, network)
+        while end < len(keys) and keys[end] == network:
+            end += 1
+        return list(self.rows[length][position:end])
+
+
+def _candidates(indexes: list[_TableIndex], address: int) -> Iterator[tuple[int, list[int]]]:
+    """(prefix length, rows), longest prefix first, over one table or merged tables."""
+    lengths = sorted({length for index in indexes for length in index.lengths}, reverse=True)
+    for length in lengths:
+        rows = [row for index in indexes for row in index.rows_for(length, address)]
+        if rows:
+            yield length, rows
+
+
+def _build_index(routes: RouteTable) -> dict[tuple[int, int], _TableIndex]:
+    """One pass over the packed records; each route becomes one int until sorted.
+
+    The int is ``network << 72 | (metric + 1) << 32 | index``, so a plain sort orders by
+    network, then metric, then dump order — the order the kernel keeps same-prefix
+    routes in — without a tuple per route.
+    """
+    groups: dict[tuple[int, int], dict[int, list[int]]] = {}
+    for index, family, table, dst_len, network, metric in routes.lookup_keys():
+        by_length = groups.get((family, table))
+        if by_length is None:
+            by_length = groups[(family, table)] = {}
+        by_length.setdefault(dst_len, []).append(network << 72 | (metric + 1) << 32 | index)
+    return {key: _TableIndex(key[0], by_length) for key, by_length in groups.items()}
+
+
+_INDEXES: weakref.WeakKeyDictionary[RouteTable, dict] = weakref.WeakKeyDictionary()
+
+
+def _index_for(routes: RouteTable) -> dict[tuple[int, int], _TableIndex]:
+    index = _INDEXES.get(routes)
+    if index is None:
+        index = _INDEXES[routes] = _build_index(routes)
+    return index

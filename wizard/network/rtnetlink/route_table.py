@@ -1,0 +1,545 @@
+"""The packed route store and :class:`RouteTable`, its filtered and sorted views.
+
+A route is a fixed-size record in one ``bytearray`` and becomes a :class:`Route` only
+when somebody looks at it, which is what keeps a million routes at ~50 MB.
+"""
+
+from __future__ import annotations
+
+import socket
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, NamedTuple
+
+from wizard.network.rtnetlink.constants import _ADDR_BYTES, _HOST_BITS, _NO_PREF, _RECORD
+from wizard.network.rtnetlink.names import (
+    _PREF_NAMES,
+    _ROUTE_FLAG_NAMES,
+    _TYPE_NAMES,
+    _family_of,
+    _protocol_names,
+    _reverse_lookup,
+    _scope_names,
+    _via_json,
+    protocol_name,
+    scope_name,
+    table_id,
+    table_name,
+    type_name,
+)
+
+# --- routes: the compact table -------------------------------------------------------
+
+
+class Nexthop(NamedTuple):
+    """One path of a multipath (ECMP) route."""
+
+    gateway: str | None
+    dev: str | None
+    weight: int
+    flags: int
+    via_family: int | None = None  # set when the gateway came as RTA_VIA (another family)
+    flow: Mapping[str, str] | None = None
+
+
+class Route(NamedTuple):
+    """One route, decoded from its packed record when somebody looks at it.
+
+    ``index`` is the route's position in the dump it came from, stable across filtered
+    and sorted views, so a UI can highlight "the route lookup() picked".
+    """
+
+    index: int
+    family: int
+    type: str
+    dst: str  # iproute2's text: "default", "10.0.0.0/8" or a bare host address
+    dst_addr: str  # the network address alone ("0.0.0.0" for default)
+    dst_len: int
+    table: int
+    protocol: int
+    scope: int
+    flags: int
+    metric: int | None
+    dev: str | None
+    gateway: str | None
+    prefsrc: str | None
+    pref: int | None
+    nexthops: tuple[Nexthop, ...] = ()
+    extras: Mapping[str, Any] | None = None  # rarer iproute2 JSON keys (nhid, from, mtu...)
+
+    @property
+    def table_name(self) -> str:
+        return table_name(self.table)
+
+    @property
+    def protocol_name(self) -> str:
+        return protocol_name(self.protocol)
+
+    @property
+    def scope_name(self) -> str:
+        return scope_name(self.scope)
+
+    @property
+    def is_reject(self) -> bool:
+        """Blackhole, unreachable, prohibit or throw: packets stop here."""
+        return self.type in ("blackhole", "unreachable", "prohibit", "throw")
+
+
+class _RouteStore:
+    """The packed records of one dump plus what they point at (addresses, links, extras)."""
+
+    __slots__ = ("records", "addresses", "address_ids", "links", "extras", "interrupted")
+
+    def __init__(self, links: dict[int, str]) -> None:
+        self.records = bytearray()
+        self.addresses: list[str | None] = [None]
+        self.address_ids: dict[bytes, int] = {}
+        self.links = links
+        self.extras: dict[int, dict[str, Any]] = {}
+        self.interrupted = False
+
+    def __len__(self) -> int:
+        return len(self.records) // _RECORD.size
+
+    def intern_address(self, raw: bytes, family: int) -> int:
+        ident = self.address_ids.get(raw)
+        if ident is None:
+            ident = self.address_ids[raw] = len(self.addresses)
+            self.addresses.append(socket.inet_ntop(family, raw))
+        return ident
+
+    def dev_name(self, ifindex: int) -> str | None:
+        if not ifindex:
+            return None
+        return self.links.get(ifindex) or f"if{ifindex}"
+
+    def record(self, row: int) -> tuple:
+        return _RECORD.unpack_from(self.records, row * _RECORD.size)
+
+
+def _decode_nexthops(store: _RouteStore, hops: Iterable[tuple]) -> tuple[Nexthop, ...]:
+    return tuple(
+        Nexthop(store.addresses[gateway], store.dev_name(oif), weight, flags, via_family, flow)
+        for gateway, oif, weight, flags, via_family, flow in hops
+    )
+
+
+def _dst_text(family: int, dst_len: int, dst: bytes) -> str:
+    """iproute2's destination text: ``default``, a bare host address, or ``net/len``."""
+    if not dst_len:
+        return "default"
+    network = socket.inet_ntop(family, dst[:_ADDR_BYTES[family]])
+    return network if dst_len == _HOST_BITS[family] else f"{network}/{dst_len}"
+
+
+def _decode_route(store: _RouteStore, row: int) -> Route:
+    (family, dst_len, rtype, protocol, scope, pref, table, flags, metric, oif, gateway,
+     prefsrc, dst) = store.record(row)
+    network = socket.inet_ntop(family, dst[:_ADDR_BYTES[family]])
+    text = _dst_text(family, dst_len, dst)
+    extras = store.extras.get(row)
+    nexthops = ()
+    gateway_text = store.addresses[gateway]
+    if extras is not None:
+        extras = dict(extras)
+        if "nexthops" in extras:
+            nexthops = _decode_nexthops(store, extras.pop("nexthops"))
+        if "iif" in extras:
+            extras["iif"] = store.dev_name(extras["iif"])
+        if "via" in extras:
+            via_family, gateway_text = extras["via"]
+            extras["via"] = _via_json(via_family, gateway_text)
+    return Route(
+        row, family, type_name(rtype), text, network, dst_len, table, protocol, scope, flags,
+        None if metric < 0 else metric, store.dev_name(oif), gateway_text,
+        store.addresses[prefsrc], None if pref == _NO_PREF else pref, nexthops, extras or None,
+    )
+
+
+def _gateways_text(route: Route) -> str:
+    if route.nexthops:
+        return ", ".join(hop.gateway or "-" for hop in route.nexthops)
+    return route.gateway or ""
+
+
+def _devs_text(route: Route) -> str:
+    if route.nexthops:
+        return ", ".join(hop.dev or "-" for hop in route.nexthops)
+    return route.dev or ""
+
+
+# --- the public table ----------------------------------------------------------------
+
+
+def _parse_prefix(text: str) -> tuple[int, int, int]:
+    """(family, network as int, length) of ``a.b.c.d/n``, a bare address or ``default``."""
+    address, _, length_text = text.partition("/")
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    if address == "default":
+        return socket.AF_UNSPEC, 0, 0
+    bits = _HOST_BITS[family]
+    length = int(length_text) if length_text else bits
+    if not 0 <= length <= bits:
+        raise ValueError(f"bad prefix length in {text!r}")
+    value = int.from_bytes(socket.inet_pton(family, address), "big")
+    return family, value >> (bits - length) << (bits - length), length
+
+
+class RouteTable(Sequence[Route]):
+    """An immutable snapshot of routes in dump order; views share the packed records.
+
+    ``len()``, indexing (``table[i]`` decodes one :class:`Route`) and iteration work as on
+    a list. :meth:`filter` and :meth:`sort` return views that keep only an array of row
+    numbers, so narrowing or reordering a million routes costs 4 bytes per row.
+    """
+
+    def __init__(self, store: _RouteStore, rows: array | None = None) -> None:
+        self._store = store
+        self._rows = rows
+
+    # Sequence protocol ----------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._store) if self._rows is None else len(self._rows)
+
+    def __getitem__(self, position):  # type: ignore[override]
+        if isinstance(position, slice):
+            return RouteTable(self._store, array("I", self._row_numbers()[position]))
+        if position < 0:
+            position += len(self)
+        if not 0 <= position < len(self):
+            raise IndexError("route index out of range")
+        row = position if self._rows is None else self._rows[position]
+        return _decode_route(self._store, row)
+
+    def __iter__(self) -> Iterator[Route]:
+        store = self._store
+        for row in self._row_numbers():
+            yield _decode_route(store, row)
+
+    def __repr__(self) -> str:
+        return f"<RouteTable {len(self)} routes>"
+
+    # Metadata -------------------------------------------------------------------------
+
+    @property
+    def links(self) -> Mapping[int, str]:
+        """ifindex → name, as they were when the routes were dumped."""
+        return self._store.links
+
+    @property
+    def interrupted(self) -> bool:
+        """True when the kernel said the tables changed while they were being read."""
+        return self._store.interrupted
+
+    def _row_numbers(self) -> Sequence[int]:
+        return range(len(self._store)) if self._rows is None else self._rows
+
+    def _records(self) -> Iterator[tuple[int, tuple]]:
+        """(row, record tuple) pairs in view order; iter_unpack when the view is whole."""
+        if self._rows is None:
+            yield from enumerate(_RECORD.iter_unpack(self._store.records))
+        else:
+            record = self._store.record
+            for row in self._rows:
+                yield row, record(row)
+
+    def position_of(self, index: int) -> int | None:
+        """Where the route with dump index ``index`` sits in this view (None if absent)."""
+        if self._rows is None:
+            return index if 0 <= index < len(self._store) else None
+        try:
+            return self._rows.index(index)
+        except ValueError:
+            return None
+
+    def route_by_index(self, index: int) -> Route:
+        """The route with dump index ``index`` (``Route.index``), whatever the view."""
+        return _decode_route(self._store, index)
+
+    def lookup_keys(self) -> Iterator[tuple[int, int, int, int, int, int]]:
+        """(index, family, table, dst_len, network as int, metric or -1) per route.
+
+        Just what a FIB index needs, without decoding routes: :mod:`wizard.network.lookup`
+        builds its prefix index from this.
+        """
+        from_bytes, inet = int.from_bytes, socket.AF_INET
+        for row, record in self._records():
+            family, dst_len, table, metric, dst = (
+                record[0], record[1], record[6], record[8], record[12]
+            )
+            network = from_bytes(dst[:4] if family == inet else dst, "big")
+            yield row, family, table, dst_len, network, metric
+
+    # Views ----------------------------------------------------------------------------
+
+    def _view(self, rows: Iterable[int]) -> RouteTable:
+        return RouteTable(self._store, array("I", rows))
+
+    def filter(
+        self,
+        text: str | None = None,
+        prefix: str | None = None,
+        table: int | str | None = None,
+        dev: str | None = None,
+        family: int | None = None,
+        match: str | None = None,
+    ) -> RouteTable:
+        """Routes meeting every given condition, in the current order.
+
+        ``text``: case-insensitive substring of destination, gateway, dev, source, type,
+        table or protocol name. ``prefix``: destinations inside that prefix (like
+        ``ip route show root``). ``match``: routes that cover that address or prefix
+        (like ``ip route show match``) — every route a lookup could fall back to.
+
+        Filtering a view only scans that view, so narrowing a search as the user types
+        (filter the previous result again) gets faster with every keystroke.
+        """
+        checks = [
+            check for check in (
+                self._family_check(family),
+                self._table_check(table),
+                self._dev_check(dev),
+                self._prefix_check(prefix, inside=True),
+                self._prefix_check(match, inside=False),
+                self._text_check(text),
+            ) if check is not None
+        ]
+        return self._view(
+            row for row, record in self._records() if all(check(row, record) for check in checks)
+        )
+
+    @staticmethod
+    def _family_check(family: int | None) -> Callable | None:
+        if family is None:
+            return None
+        wanted = _family_of(family)
+        return lambda _row, record: record[0] == wanted
+
+    @staticmethod
+    def _table_check(table: int | str | None) -> Callable | None:
+        if table is None:
+            return None
+        wanted = table_id(table)
+        return lambda _row, record: record[6] == wanted
+
+    def _dev_check(self, dev: str | None) -> Callable | None:
+        if dev is None:
+            return None
+        indexes = {index for index, name in self._store.links.items() if name == dev}
+        extras = self._store.extras
+
+        def uses_dev(row: int, record: tuple) -> bool:
+            if record[9] in indexes:
+                return True
+            hops = extras.get(row, {}).get("nexthops", ())
+            return any(hop[1] in indexes for hop in hops)
+
+        return uses_dev
+
+    @staticmethod
+    def _prefix_check(prefix: str | None, inside: bool) -> Callable | None:
+        if prefix is None:
+            return None
+        family, network, length = _parse_prefix(prefix)
+
+        def check(_row: int, record: tuple) -> bool:
+            route_family, route_len = record[0], record[1]
+            if family and route_family != family:
+                return False
+            bits = _HOST_BITS[route_family]
+            route_network = int.from_bytes(record[12][: bits // 8], "big")
+            if inside:
+                return route_len >= length and route_network >> (bits - length) == network >> (
+                    bits - length
+                )
+            return route_len <= length and network >> (bits - route_len) == route_network >> (
+                bits - route_len
+            )
+
+        return check
+
+    def _text_check(self, text: str | None) -> Callable | None:
+        if not text:
+            return None
+        needle = text.lower()
+        store = self._store
+        address_hit = [bool(a and needle in a.lower()) for a in store.addresses]
+        dev_hit = {index for index, name in store.links.items() if needle in name.lower()}
+        type_hit = {t for t, name in _TYPE_NAMES.items() if needle in name}
+        protocol_hit = {p for p in range(256) if needle in protocol_name(p).lower()}
+        table_hit: dict[int, bool] = {}
+
+        def extras_hit(row: int) -> bool:
+            extras = store.extras.get(row, {})
+            hops = extras.get("nexthops", ())
+            return any(address_hit[hop[0]] or hop[1] in dev_hit for hop in hops) or (
+                needle in str(extras.get("from", "")) or needle in str(extras.get("via", ""))
+            )
+
+        def hit(row: int, record: tuple) -> bool:
+            family, dst_len, rtype, protocol = record[0], record[1], record[2], record[3]
+            table, oif, gateway, prefsrc = record[6], record[9], record[10], record[11]
+            if (address_hit[gateway] or address_hit[prefsrc] or oif in dev_hit
+                    or rtype in type_hit or protocol in protocol_hit):
+                return True
+            if table not in table_hit:
+                table_hit[table] = needle in table_name(table).lower()
+            return (table_hit[table] or needle in _dst_text(family, dst_len, record[12])
+                    or (row in store.extras and extras_hit(row)))
+
+        return hit
+
+    def _address_ranks(self) -> list[int]:
+        """Numeric order of the interned addresses (IPv4 before IPv6), by id."""
+        by_id = sorted(self._store.address_ids.items(), key=lambda item: (len(item[0]), item[0]))
+        ranks = [0] * len(self._store.addresses)
+        for rank, (_raw, ident) in enumerate(by_id, start=1):
+            ranks[ident] = rank
+        return ranks
+
+    def _sort_key(self, key: str) -> Callable[[tuple], int]:
+        """An int per record that orders like the column (ints keep 1M keys small)."""
+        store = self._store
+        if key in ("gateway", "prefsrc"):
+            ranks, column = self._address_ranks(), 10 if key == "gateway" else 11
+            return lambda record: ranks[record[column]]
+        if key == "dev":
+            names = sorted(set(store.links.values()))
+            ranks = {index: names.index(name) + 1 for index, name in store.links.items()}
+            return lambda record: ranks.get(record[9], 0)
+        if key == "dst":  # IPv4 before IPv6, then network, then prefix length
+            return lambda record: (record[0] << 136 | int.from_bytes(record[12], "big") << 8
+                                   | record[1])
+        columns = {"type": 2, "protocol": 3, "table": 6, "metric": 8}
+        if key not in columns:
+            choices = sorted([*columns, "dst", "dev", "gateway", "prefsrc", "index"])
+            raise ValueError(f"cannot sort by {key!r}; use one of {choices}")
+        column = columns[key]
+        return lambda record: record[column]
+
+    def sort(self, key: str | Callable[[Route], Any] = "dst", reverse: bool = False) -> RouteTable:
+        """A view ordered by a column name (``dst``, ``metric``, ``table``, ``type``,
+        ``protocol``, ``dev``, ``gateway``, ``prefsrc``, ``index``) or by any function of a
+        :class:`Route`. Stable (also when reversed), so sorting twice gives a two-level
+        order.
+
+        Column sorts pack (key, position in this view) into one int per route, so
+        sorting a million routes needs ~60 MB of temporary ints rather than tuples.
+        """
+        rows = self._row_numbers()
+        if callable(key):
+            decode = self.route_by_index
+            return self._view(sorted(rows, key=lambda row: key(decode(row)), reverse=reverse))
+        if key == "index":
+            return self._view(sorted(rows, reverse=reverse))
+        record_key, sign = self._sort_key(key), -1 if reverse else 1
+        packed = [
+            (sign * record_key(record) << 32) + position
+            for position, (_row, record) in enumerate(self._records())
+        ]
+        packed.sort()
+        return self._view(rows[value & 0xFFFFFFFF] for value in packed)
+
+    # Output ---------------------------------------------------------------------------
+
+    @classmethod
+    def from_iproute_json(cls, routes: Iterable[Mapping[str, Any]]) -> RouteTable:
+        """Build a table from ``ip -j route show table all`` dicts (a saved or simulated host).
+
+        Interface names get made-up indexes; the family is taken from the addresses, and
+        from the ``pref`` key that iproute2 prints for every IPv6 route.
+        """
+        store = _RouteStore({})
+        for route in routes:
+            _append_iproute_dict(store, route)
+        return cls(store)
+
+
+# --- iproute2 dicts back into records ------------------------------------------------
+
+_PREF_IDS = {name: number for number, name in _PREF_NAMES.items()}
+_ROUTE_FLAG_IDS = {name: bit for bit, name in _ROUTE_FLAG_NAMES}
+_KNOWN_ROUTE_KEYS = {
+    "type", "dst", "gateway", "dev", "table", "protocol", "scope", "prefsrc", "metric",
+    "flags", "pref", "nexthops", "via",
+}
+
+
+def _dict_family(route: Mapping[str, Any]) -> int:
+    hops = route.get("nexthops") or [{}]
+    for text in (route.get("dst"), route.get("gateway"), route.get("prefsrc"),
+                 hops[0].get("gateway")):
+        if text and text != "default":
+            return socket.AF_INET6 if ":" in text else socket.AF_INET
+    return socket.AF_INET6 if "pref" in route else socket.AF_INET
+
+
+def _ifindex_for(store: _RouteStore, name: str | None) -> int:
+    if not name:
+        return 0
+    for index, known in store.links.items():
+        if known == name:
+            return index
+    index = len(store.links) + 1
+    store.links[index] = name
+    return index
+
+
+def _address_id(store: _RouteStore, text: str | None) -> int:
+    if not text:
+        return 0
+    family = socket.AF_INET6 if ":" in text else socket.AF_INET
+    return store.intern_address(socket.inet_pton(family, text), family)
+
+
+def _via_family_id(name: str) -> int:
+    return socket.AF_INET6 if name == "inet6" else socket.AF_INET
+
+
+def _dict_nexthops(store: _RouteStore, hops: Iterable[Mapping[str, Any]]) -> tuple[tuple, ...]:
+    parsed = []
+    for hop in hops:
+        via = hop.get("via")
+        gateway_text = via["host"] if via else hop.get("gateway")
+        via_family = _via_family_id(via["family"]) if via else None
+        flags = sum(_ROUTE_FLAG_IDS.get(name, 0) for name in hop.get("flags", ()))
+        parsed.append((_address_id(store, gateway_text), _ifindex_for(store, hop.get("dev")),
+                       int(hop.get("weight", 1)), flags, via_family, hop.get("flow")))
+    return tuple(parsed)
+
+
+def _append_iproute_dict(store: _RouteStore, route: Mapping[str, Any]) -> None:
+    family = _dict_family(route)
+    dst = route.get("dst", "default")
+    if dst == "default":
+        network, dst_len = bytes(16), 0
+    else:
+        _family, value, dst_len = _parse_prefix(dst)
+        network = value.to_bytes(_ADDR_BYTES[family], "big")
+    extras = {key: value for key, value in route.items() if key not in _KNOWN_ROUTE_KEYS}
+    gateway = _address_id(store, route.get("gateway"))
+    if route.get("via"):
+        via = route["via"]
+        extras["via"] = (_via_family_id(via["family"]), via["host"])
+        gateway = _address_id(store, via["host"])
+    if route.get("nexthops"):
+        extras["nexthops"] = _dict_nexthops(store, route["nexthops"])
+    if "iif" in extras:
+        extras["iif"] = _ifindex_for(store, extras["iif"])
+    if extras:
+        store.extras[len(store)] = extras
+    store.records += _RECORD.pack(
+        family, dst_len,
+        _reverse_lookup(_TYPE_NAMES, route.get("type", "unicast"), "route type"),
+        _reverse_lookup(_protocol_names(), str(route.get("protocol", "boot")), "protocol"),
+        _reverse_lookup(_scope_names(), str(route.get("scope", "global")), "scope"),
+        _PREF_IDS.get(route["pref"], _NO_PREF) if "pref" in route else _NO_PREF,
+        table_id(route.get("table", "main")),
+        sum(_ROUTE_FLAG_IDS.get(name, 0) for name in route.get("flags", ())),
+        int(route.get("metric", -1)),
+        _ifindex_for(store, route.get("dev")),
+        gateway,
+        _address_id(store, route.get("prefsrc")),
+        network,
+    )
