@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub("check", "check the host against kubeadm's preflight and more")
     check.add_argument("--json", action="store_true", help="machine-readable output")
+    check.add_argument("--facts", action="store_true",
+                       help="with --json: add the facts `cluster check` compares between nodes")
+    check.add_argument("--probe", metavar="HOST:PORT",
+                       help="with --facts: the route to HOST and a TCP connect to HOST:PORT")
     plan = sub("plan", "show every fix the wizard would apply, with commands and diffs")
     plan.add_argument("--json", action="store_true", help="machine-readable output")
     apply = sub("apply", "apply the fixes (shows the plan first)")
@@ -218,8 +222,12 @@ def _cmd_check(host: Host, choices: WizardChoices, args: argparse.Namespace) -> 
 
     results = run_checks(host, choices)
     if args.json:
-        print(json.dumps({"host": host_summary(host, choices),
-                          "checks": [r.to_json() for r in results]}, indent=2))
+        report = {"host": host_summary(host, choices), "checks": [r.to_json() for r in results]}
+        if args.facts or args.probe:
+            from wizard.cluster.facts import node_facts
+
+            report["facts"] = node_facts(host, args.probe)
+        print(json.dumps(report, indent=2))
     else:
         print(check_table(host, choices, results))
     return 1 if any(r.status is Status.FAIL for r in results) else 0
