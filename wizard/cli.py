@@ -79,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     from wizard.cli_network import add_network_commands
 
     add_network_commands(sub, lambda parser: _add_host_options(parser, nested=True))
+    from wizard.cli_cluster import add_cluster_commands
+
+    add_cluster_commands(lambda name, text: commands.add_parser(name, help=text,
+                                                                description=text))
     diagnose = commands.add_parser(
         "diagnose", help="explain the output of a kubeadm init or join run",
         description="Read kubeadm init/join output (a file, or - for standard input) and "
@@ -117,6 +121,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _cmd_demos()
         if args.command == "diagnose":
             return _cmd_diagnose(args)
+        if args.command == "cluster":
+            from wizard.cli_cluster import cmd_cluster
+
+            return cmd_cluster(args, UsageError)
         host = make_host(args)
         choices = make_choices(args)
         if args.command is None:
