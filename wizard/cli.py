@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub("check", "check the host against kubeadm's preflight and more")
     check.add_argument("--json", action="store_true", help="machine-readable output")
+    check.add_argument("--facts", action="store_true",
+                       help="with --json: add the facts `cluster check` compares between nodes")
+    check.add_argument("--probe", metavar="HOST:PORT",
+                       help="with --facts: the route to HOST and a TCP connect to HOST:PORT")
     plan = sub("plan", "show every fix the wizard would apply, with commands and diffs")
     plan.add_argument("--json", action="store_true", help="machine-readable output")
     apply = sub("apply", "apply the fixes (shows the plan first)")
@@ -75,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     from wizard.cli_network import add_network_commands
 
     add_network_commands(sub, lambda parser: _add_host_options(parser, nested=True))
+    from wizard.cli_cluster import add_cluster_commands
+
+    add_cluster_commands(lambda name, text: commands.add_parser(name, help=text,
+                                                                description=text))
     diagnose = commands.add_parser(
         "diagnose", help="explain the output of a kubeadm init or join run",
         description="Read kubeadm init/join output (a file, or - for standard input) and "
@@ -113,6 +121,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _cmd_demos()
         if args.command == "diagnose":
             return _cmd_diagnose(args)
+        if args.command == "cluster":
+            from wizard.cli_cluster import cmd_cluster
+
+            return cmd_cluster(args, UsageError)
         host = make_host(args)
         choices = make_choices(args)
         if args.command is None:
@@ -218,8 +230,12 @@ def _cmd_check(host: Host, choices: WizardChoices, args: argparse.Namespace) -> 
 
     results = run_checks(host, choices)
     if args.json:
-        print(json.dumps({"host": host_summary(host, choices),
-                          "checks": [r.to_json() for r in results]}, indent=2))
+        report = {"host": host_summary(host, choices), "checks": [r.to_json() for r in results]}
+        if args.facts or args.probe:
+            from wizard.cluster.facts import node_facts
+
+            report["facts"] = node_facts(host, args.probe)
+        print(json.dumps(report, indent=2))
     else:
         print(check_table(host, choices, results))
     return 1 if any(r.status is Status.FAIL for r in results) else 0

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from wizard.host.commands import DEFAULT_TIMEOUT, CommandResult, run_argv
 from wizard.host.files import atomic_write
 from wizard.host.identity import HostIdentity, read_identity
-from wizard.host.ports import ListeningPort, live_listening_ports
+from wizard.host.ports import ListeningPort, TcpProbe, live_listening_ports, tcp_probe
 
 OFFLINE_SYSTEMCTL_VERBS = frozenset({"enable", "disable", "mask", "unmask", "is-enabled"})
 """What `systemctl --root=DIR` can do to a tree that is not running (systemctl(1))."""
@@ -204,7 +204,7 @@ class Host:
 
     # ------------------------------------------------------------------------- commands
     def run(self, argv: list[str], *, timeout: float = DEFAULT_TIMEOUT,
-            input_text: str | None = None) -> CommandResult:
+            input_text: str | None = None, env: dict[str, str] | None = None) -> CommandResult:
         """Run an inspecting command. Under another root there is no running system to ask."""
         offline = self._offline_systemctl(argv)
         if offline:
@@ -213,7 +213,7 @@ class Host:
             result = CommandResult(tuple(argv), 127, ran=False,
                                    note=f"not run: {self.label} is not a running system")
         else:
-            result = run_argv(argv, timeout=timeout, input_text=input_text)
+            result = run_argv(argv, timeout=timeout, input_text=input_text, env=env)
         self.command_log.append(result)
         return result
 
@@ -287,6 +287,13 @@ class Host:
     def listening_ports(self) -> list[ListeningPort] | None:
         """Listening TCP sockets, or None when this host has no running system to ask."""
         return live_listening_ports() if self.kind == "live" else None
+
+    def tcp_connect(self, address: str, port: int, *, timeout: float = 3.0) -> TcpProbe | None:
+        """Open (and close) a TCP connection from this host, or None without a running system.
+
+        A worker's `kubeadm join` needs exactly this to succeed towards the API server.
+        """
+        return tcp_probe(address, port, timeout=timeout) if self.kind == "live" else None
 
     @cached_property
     def network(self):  # -> NetworkView | None

@@ -45,12 +45,17 @@ def run_argv(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     input_text: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> CommandResult:
-    """Run one program (never through a shell) and capture its output."""
+    """Run one program (never through a shell) and capture its output.
+
+    `env` adds variables (Ansible's settings, say) to the environment the program inherits;
+    a program that refuses the C locale (Ansible wants UTF-8) may set its own LC_ALL there.
+    """
     if isinstance(argv, str):
         raise TypeError("commands are argv lists, never shell strings")
     argv = tuple(argv)
-    env = dict(os.environ, LC_ALL="C", LANG="C")
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", **(env or {})}
     start = time.monotonic()
     try:
         completed = subprocess.run(

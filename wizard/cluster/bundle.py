@@ -1,0 +1,71 @@
+"""The copy of the wizard that `cluster check` sends to every node: one zipapp file.
+
+Why a zipapp built here: the node runs the very checks this installation runs (one
+implementation of every check), and nothing is downloaded on the node or on the controller.
+The archive carries the `wizard` package with its assets and the pure-Python libraries the
+core needs (PyYAML without its C part, tomlkit, pyroute2). Compiled modules are left out:
+they are built for the controller's Python and CPU, not the node's. psutil is one of them;
+without it the node reads its listening ports from /proc/net/tcp (wizard.host.ports).
+
+The archive unpacks itself next to where it lies before it runs, because the wizard reads
+its assets (demo trees, lessons, default configs) as ordinary files.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import zipfile
+from pathlib import Path
+
+from wizard.resources import assets_dir
+
+BUNDLED_LIBRARIES = ("yaml", "tomlkit", "pyroute2")
+"""Pure-Python imports of the core (the TUI's Textual stays home: a node runs no screens)."""
+
+_SKIPPED_SUFFIXES = (".pyc", ".so", ".pyd")
+
+_MAIN = '''\
+"""kubeadm-wizard, as `kubeadm-wizard cluster check` sends it to a node."""
+import os
+import sys
+import zipfile
+
+here = os.path.abspath(os.path.dirname(__file__))
+target = here + ".d"
+if not os.path.isdir(os.path.join(target, "wizard")):
+    with zipfile.ZipFile(here) as archive:
+        archive.extractall(target)
+sys.path.insert(0, target)
+from wizard.cli import main  # noqa: E402
+
+sys.exit(main())
+'''
+
+
+def _package_dir(name: str) -> Path:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"{name} is not installed as a package; cannot bundle it")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _add_tree(archive: zipfile.ZipFile, source: Path, prefix: str) -> None:
+    for path in sorted(source.rglob("*")):
+        if "__pycache__" in path.parts or not path.is_file():
+            continue
+        if path.name.endswith(_SKIPPED_SUFFIXES):
+            continue
+        archive.write(path, f"{prefix}/{path.relative_to(source).as_posix()}")
+
+
+def build_zipapp(target: Path) -> Path:
+    """Write the zipapp to `target` and return it (`python3 TARGET check --json` runs it)."""
+    wizard_dir = _package_dir("wizard")
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("__main__.py", _MAIN)
+        _add_tree(archive, wizard_dir, "wizard")
+        if not (wizard_dir / "assets").is_dir():  # an editable install: assets at the top
+            _add_tree(archive, assets_dir(), "wizard/assets")
+        for library in BUNDLED_LIBRARIES:
+            _add_tree(archive, _package_dir(library), library)
+    return target
