@@ -134,17 +134,22 @@ def _inventory(tmp_path: Path) -> Path:
     return path
 
 
+def _cluster_check(tmp_path, ctl: str) -> subprocess.CompletedProcess[str]:
+    """`cluster check --json` from the controller namespace, the only place that sees the nodes."""
+    return subprocess.run(
+        ["ip", "netns", "exec", ctl, str(WIZARD), "cluster", "check", "-i",
+         str(_inventory(tmp_path)), "--json"],
+        capture_output=True, text=True, timeout=80, cwd=tmp_path,
+        env={**os.environ, "HOME": str(tmp_path)})
+
+
 @pytest.mark.timeout(90)
 def test_a_stopped_node_is_reported_by_name_and_the_others_are_checked(ssh_cluster):
     tmp_path, ctl, processes = ssh_cluster
     processes["n3"].terminate()
     processes["n3"].wait(timeout=10)
     start = time.monotonic()
-    done = subprocess.run(
-        ["ip", "netns", "exec", ctl, str(WIZARD), "cluster", "check", "-i",
-         str(_inventory(tmp_path)), "--json"],
-        capture_output=True, text=True, timeout=80, cwd=tmp_path,
-        env={**os.environ, "HOME": str(tmp_path)})
+    done = _cluster_check(tmp_path, ctl)
     assert done.returncode == 1, done.stderr
     assert time.monotonic() - start < 60
     document = json.loads(done.stdout)
@@ -177,11 +182,7 @@ def test_a_closed_port_fails_with_its_reason(ssh_cluster):
     tmp_path, ctl, processes = ssh_cluster
     processes["apiserver"].terminate()
     processes["apiserver"].wait(timeout=10)
-    done = subprocess.run(
-        ["ip", "netns", "exec", ctl, str(WIZARD), "cluster", "check", "-i",
-         str(_inventory(tmp_path)), "--json"],
-        capture_output=True, text=True, timeout=80, cwd=tmp_path,
-        env={**os.environ, "HOME": str(tmp_path)})
+    done = _cluster_check(tmp_path, ctl)
     assert done.returncode == 1, done.stderr
     reach = {r["nodes"][0]: r for r in json.loads(done.stdout)["cluster"]
              if r["id"] == "ControlPlaneReachable"}

@@ -122,13 +122,17 @@ def test_links_and_addresses_equal_ip_link_and_ip_addr(scenario: Netns) -> None:
 @pytest.mark.parametrize("family", [socket.AF_INET, socket.AF_INET6], ids=["ipv4", "ipv6"])
 def test_kernel_route_get_equals_ip_route_get(scenario: Netns, family: int) -> None:
     for dst, src in scenario.random_queries(family, 200):
-        ours = kernel_route_get(dst, src, netns=scenario.name)
-        theirs = scenario.route_get(dst, src)
-        if "error" in theirs:
-            assert ours["error"] == theirs["error"], (dst, src)
-            assert ours["type"] in ("blackhole", "unreachable", "prohibit")
-        else:
-            assert_same_routes([ours], [theirs])
+        _assert_same_answer(kernel_route_get(dst, src, netns=scenario.name),
+                            scenario.route_get(dst, src), dst, src)
+
+
+def _assert_same_answer(ours: dict, theirs: dict, dst: str, src: str | None) -> None:
+    """Our answer is iproute2's: the same route, or the same error from a reject route."""
+    if "error" in theirs:
+        assert ours["error"] == theirs["error"], (dst, src)
+        assert ours["type"] in ("blackhole", "unreachable", "prohibit")
+    else:
+        assert_same_routes([ours], [theirs])
 
 
 @pytest.mark.parametrize("family", [socket.AF_INET, socket.AF_INET6], ids=["ipv4", "ipv6"])
@@ -153,12 +157,7 @@ def test_many_lookups_share_one_session_and_equal_ip_route_get(
         assert sessions == [scenario.name]
         assert len(answers) == len(destinations)
         for dst, ours in zip(destinations, answers, strict=True):
-            theirs = scenario.route_get(dst, src)
-            if "error" in theirs:
-                assert ours["error"] == theirs["error"], (dst, src)
-                assert ours["type"] in ("blackhole", "unreachable", "prohibit")
-            else:
-                assert_same_routes([ours], [theirs])
+            _assert_same_answer(ours, scenario.route_get(dst, src), dst, src)
 
 
 def test_missing_namespace_is_a_clear_error() -> None:
