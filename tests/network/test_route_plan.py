@@ -12,22 +12,26 @@ import yaml
 
 from wizard.host.base import Host
 from wizard.host.simulated import SimulatedHost
-from wizard.network.managers import (
-    Dhcpcd,
-    Ifupdown,
-    Netplan,
-    Networkd,
-    NetworkManager,
-    PersistError,
-    manager_for,
-)
+from wizard.network.managers.base import PersistError
+from wizard.network.managers.choose import manager_for
+from wizard.network.managers.dhcpcd import Dhcpcd
+from wizard.network.managers.ifupdown import Ifupdown
+from wizard.network.managers.netplan import Netplan
+from wizard.network.managers.network_manager import NetworkManager
+from wizard.network.managers.networkd import Networkd
 from wizard.network.route_plan import predict, route_steps
 from wizard.network.route_spec import RouteContext, RouteRequest, RouteSpec, validate
 from wizard.steps import apply_steps
 from wizard.steps.step import FileRemove, FileWrite, RouteChange, RunCommand
 
+NETPLAN_GENERATOR = "/usr/lib/systemd/system-generators/netplan"
+
 
 def root(tmp_path: Path, files: dict[str, str]) -> Host:
+    """A tree with these files; netplan YAML comes with netplan's generator, as netplan.io
+    installs it (without it nothing reads the YAML)."""
+    if any("/netplan/" in path for path in files):
+        files = {NETPLAN_GENERATOR: "", **files}
     for path, text in files.items():
         real = tmp_path / "root" / path.lstrip("/")
         real.parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from wizard.network.lookup import lookup
-from wizard.network.managers import PersistError, manager_for
+from wizard.network.managers.base import PersistError
+from wizard.network.managers.choose import manager_for
 from wizard.network.route_spec import RouteContext, RouteSpec
 from wizard.network.route_words import describe_route_get
 from wizard.network.rtnetlink.constants import RT_TABLE_MAIN

@@ -129,9 +129,22 @@ def _change_file(host: Host, journal: Journal, action: FileWrite | FileRemove) -
                    mode=host.file_mode(action.path), created_dirs=_missing_parents(host, action))
     if isinstance(action, FileRemove):
         host.remove_file(action.path)
+        _prune_created_dirs(host, journal, action.path)
     else:
         host.write_file(action.path, action.content.encode("utf-8"), mode=action.mode)
     journal.record("file-done", path=action.path)
+
+
+def _prune_created_dirs(host: Host, journal: Journal, path: str) -> None:
+    """Remove the directories above `path` that an earlier write of the wizard created and
+    that are empty now (a drop-in's `.d` folder), deepest first; restoring the file on undo
+    creates them again."""
+    created = {directory for entry in journal.entries() if entry.get("event") == "file-begin"
+               for directory in entry.get("created_dirs") or ()}
+    for parent in PurePosixPath(path).parents:
+        if str(parent) not in created:
+            break
+        host.remove_empty_dir(str(parent))
 
 
 def _change_route(host: Host, journal: Journal, action: RouteChange):
