@@ -10,10 +10,12 @@ from wizard.checks.base import Status
 from wizard.host.base import Host
 from wizard.host.commands import CommandResult
 from wizard.host.ports import ListeningPort
+from wizard.steps import apply_steps
 
 SWAPS_HEADER = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
 SWAP_FILE_ON = SWAPS_HEADER + "/var/swap                               file\t\t102396\t\t0\t\t-2\n"
 PI_MODEL = b"Raspberry Pi 4 Model B Rev 1.4\x00"
+NOT_RUNNING = {"proc/mounts": None, "sys/fs/cgroup/cgroup.controllers": None}
 PI_CMDLINE = "console=serial0,115200 console=tty1 root=PARTUUID=1234-02 rootwait\n"
 
 
@@ -589,3 +591,37 @@ def test_a_hostname_on_loopback_is_reported_with_its_address(tmp_path):
     result = hostname(CheckContext(host, WizardChoices()))
     assert result.observed == "k8s-cp-1 (127.0.1.1 in /etc/hosts)"
     assert "127.0.1.1, a loopback address" in result.message
+
+
+# ------------------------------------------ the memory cgroup of an image not yet booted
+NOT_RUNNING = {"proc/mounts": None, "sys/fs/cgroup/cgroup.controllers": None}
+PI_CMDLINE = "console=serial0,115200 root=PARTUUID=1234-02 rootfstype=ext4 rootwait\n"
+
+
+@pytest.mark.parametrize(("cmdline", "status"), [
+    (PI_CMDLINE, Status.FAIL),
+    (PI_CMDLINE.rstrip() + " cgroup_enable=memory\n", Status.PASS),
+    (PI_CMDLINE.rstrip() + " cgroup_enable=memory cgroup_disable=memory\n", Status.FAIL),
+    (PI_CMDLINE + "cgroup_enable=memory\n", Status.FAIL),  # the firmware reads line one only
+])
+def test_an_image_s_memory_cgroup_is_decided_by_its_cmdline_txt(make_root, requirements,
+                                                                cmdline, status):
+    # Neither a Raspberry Pi's firmware nor its kernel can run here, so a fixture tree it is;
+    # the rule (off unless the first line enables it, the last word wins) is the kernel's.
+    host = make_root({**NOT_RUNNING, "boot/firmware/cmdline.txt": cmdline})
+    result = requirements(host)["CgroupMemory"]
+    assert result.status is status
+    assert "at boot" in result.observed and "running" not in result.observed
+    assert bool(result.fixes) is (status is Status.FAIL)
+
+
+def test_the_offline_fix_makes_the_image_pass(make_root, requirements):
+    host = make_root({**NOT_RUNNING, "boot/firmware/cmdline.txt": PI_CMDLINE})
+    apply_steps(host, requirements(host)["CgroupMemory"].fixes)
+    assert requirements(host)["CgroupMemory"].status is Status.PASS
+    assert host.read_text("/boot/firmware/cmdline.txt") == (
+        PI_CMDLINE.rstrip() + " cgroup_enable=memory cgroup_memory=1\n")
+
+
+def test_an_image_without_a_pi_boot_partition_is_still_not_checked(make_root, requirements):
+    assert requirements(make_root(NOT_RUNNING))["CgroupMemory"].status is Status.SKIP

@@ -48,3 +48,20 @@ def test_apply_disables_dphys_swapfile_offline_and_undo_enables_it(debian_root):
     assert undone.returncode == 0, undone.stderr
     assert _is_enabled(debian_root, "dphys-swapfile") == "enabled"
     assert _links(debian_root) == before
+
+
+def test_an_sd_card_image_gets_its_memory_cgroup_and_swap_fixed_before_it_boots(debian_root):
+    cmdline = debian_root / "boot/firmware/cmdline.txt"
+    cmdline.parent.mkdir(parents=True)
+    original = b"console=serial0,115200 console=tty1 root=PARTUUID=1234-02 rootwait\n"
+    cmdline.write_bytes(original)
+    assert _status(debian_root, "CgroupMemory") == "fail"
+
+    _wizard("apply", "--yes", "--root", str(debian_root))
+    assert b" cgroup_enable=memory" in cmdline.read_bytes()
+    assert (_status(debian_root, "CgroupMemory"), _status(debian_root, "SwapOnBoot")) == (
+        "pass", "pass")
+    assert _is_enabled(debian_root, "dphys-swapfile") == "disabled"
+
+    assert _wizard("undo", "--yes", "--root", str(debian_root)).returncode == 0
+    assert cmdline.read_bytes() == original

@@ -29,6 +29,17 @@ def has_param(cmdline_text: str, param: str) -> bool:
     return param in first_line.split()
 
 
+def memory_cgroup_at_boot(cmdline_text: str) -> bool:
+    """Whether a Raspberry Pi kernel booted with this cmdline.txt has the memory cgroup: off
+    unless the first line says cgroup_enable=memory, and the last of enable/disable wins (the
+    kernel applies the words in order)."""
+    verdict = False
+    for word in cmdline_text.split("\n", 1)[0].split():
+        if word in ("cgroup_enable=memory", "cgroup_disable=memory"):
+            verdict = word == "cgroup_enable=memory"
+    return verdict
+
+
 def add_params(cmdline_text: str, params: tuple[str, ...]) -> str:
     """Append the missing `params` to the end of the first line, keeping every other byte.
 

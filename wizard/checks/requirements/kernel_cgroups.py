@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from wizard.checks.base import CheckContext, CheckResult, Status, check
 from wizard.checks.requirements.common import SCREEN, _skip, _status, _unreadable
 from wizard.facts.kernel import cgroup_mode
-from wizard.fixes.cmdline import cgroup_memory_step, cmdline_path, has_param
+from wizard.fixes.cmdline import (
+    cgroup_memory_step,
+    cmdline_path,
+    has_param,
+    memory_cgroup_at_boot,
+)
 from wizard.host.base import Host
 from wizard.kube.versions import cgroup_v1_is_error, kernel_rule
 from wizard.steps.step import Step
@@ -160,7 +165,8 @@ def cgroup_memory(ctx: CheckContext) -> CheckResult:
     expected = "the memory cgroup controller enabled"
     cgroups = read_cgroups(ctx.host)
     if isinstance(cgroups, str):
-        return _skip("CgroupMemory", cgroups, lesson, expected)
+        offline = _memory_cgroup_of_image(ctx.host, lesson, expected)
+        return offline or _skip("CgroupMemory", cgroups, lesson, expected)
     if "memory" in cgroups.controllers:
         return CheckResult("CgroupMemory", Status.PASS, observed=f"memory in {cgroups.source}",
                            expected=expected, lesson=lesson)
@@ -169,3 +175,21 @@ def cgroup_memory(ctx: CheckContext) -> CheckResult:
                        expected=expected, lesson=lesson, message=f"missing memory cgroup; "
                                                                  f"{fix.advice}",
                        fixes=fix.fixes, after_reboot=fix.after_reboot)
+
+
+def _memory_cgroup_of_image(host: Host, lesson: str, expected: str) -> CheckResult | None:
+    """For an image that is not running: a Raspberry Pi boot partition's cmdline.txt decides
+    (its kernel turns the memory cgroup off unless the line turns it on), so the image can be
+    fixed before it ever boots. None on other boards, whose kernel decides only when it runs."""
+    path = cmdline_path(host)
+    if host.kind != "root" or path is None:
+        return None
+    if memory_cgroup_at_boot(host.read_optional(path) or ""):
+        return CheckResult("CgroupMemory", Status.PASS, expected=expected, lesson=lesson,
+                           observed=f"{path} enables it at boot (cgroup_enable=memory)")
+    step = cgroup_memory_step(host, path)
+    return CheckResult("CgroupMemory", Status.FAIL, expected=expected, lesson=lesson,
+                       observed=f"{path} leaves it off at boot (no cgroup_enable=memory)",
+                       message=f"the memory cgroup will be off when this image boots; add "
+                               f"cgroup_enable=memory to {path}",
+                       fixes=(step,))
