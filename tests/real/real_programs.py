@@ -86,3 +86,24 @@ def systemctl_root(root: Path, *args: str) -> str:
     """The answer of this machine's systemctl for the tree (offline, nothing started)."""
     return subprocess.run(["systemctl", f"--root={root}", *args], capture_output=True,
                           text=True, timeout=60).stdout.strip()
+
+
+def fstab_boot_swaps(root: Path) -> set[str]:
+    """The swap devices ROOT's own systemd-fstab-generator pulls into swap.target at boot
+    (the What= of every unit it links under swap.target.requires/ or .wants/).
+
+    Run in a private mount namespace with the root's own /proc (the generator ignores swap
+    without /proc/swaps), and with an empty kernel command line instead of this machine's.
+    """
+    out = "/run/kw-fstab-generator"
+    script = (f"mount -t proc proc {root}/proc && mount -t tmpfs tmpfs {root}/run && "
+              f"mkdir -p {root}{out} && chroot {root} "
+              f"/usr/lib/systemd/system-generators/systemd-fstab-generator {out} {out} {out} && "
+              f"cd {root}{out} && for unit in swap.target.requires/* swap.target.wants/*; do "
+              "[ -e \"$unit\" ] && sed -n 's/^What=//p' \"$unit\"; done; true")
+    done = subprocess.run(["unshare", "-m", "--propagation", "private", "env",
+                           "SYSTEMD_PROC_CMDLINE=", "SYSTEMD_IN_INITRD=0", "sh", "-c", script],
+                          capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr)
+    return set(done.stdout.split())
