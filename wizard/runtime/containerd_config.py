@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import tomlkit
 from tomlkit.container import Container, OutOfOrderTableProxy
@@ -211,7 +212,7 @@ def _reason(exc: ParseError) -> str:
     return reason.replace("Unexpected character: '\\x00'", "unexpected end of file")
 
 
-def _lookup(plain: dict, path: _Path) -> object:
+def _lookup(plain: dict[str, Any], path: _Path) -> object:
     """The value at ``path`` in the unwrapped document, or None when any part is missing."""
     node: object = plain
     for depth, key in enumerate(path):
@@ -223,7 +224,7 @@ def _lookup(plain: dict, path: _Path) -> object:
     return node
 
 
-def _disabled_plugins(plain: dict) -> list[str]:
+def _disabled_plugins(plain: dict[str, Any]) -> list[str]:
     disabled = plain.get("disabled_plugins", [])
     if not isinstance(disabled, list) or not all(isinstance(p, str) for p in disabled):
         raise ContainerdConfigError("disabled_plugins must be a list of plugin ids")
@@ -302,13 +303,15 @@ def _items(table: _Node) -> list[Item]:
     if isinstance(table, OutOfOrderTableProxy):
         values: Iterable[object] = dict.values(table)
     else:
-        values = (item for key, item in table.value.body if key is not None)
+        container = table if isinstance(table, Container) else table.value
+        values = (item for key, item in container.body if key is not None)
     return [value for value in values if isinstance(value, Item) and not isinstance(value, Table)]
 
 
 def _set_key(table: _Node, key: str, value: str | bool, indent: str, style: _Style) -> None:
     """Set ``key``, keeping an existing value's comment, indent and quote style."""
     current = table.get(key)
+    item: Item
     if isinstance(value, str):
         item = tomlkit.string(
             value, literal=_prefers_literal(current, table, style) and "'" not in value

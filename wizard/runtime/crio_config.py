@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 
 import tomlkit
 from tomlkit.exceptions import ParseError, TOMLKitError
@@ -90,7 +91,7 @@ def _read_order(path: str) -> tuple[bool, tuple[str, ...]]:
     return (not is_main, parts)
 
 
-def _runtime_table(path: str, text: str) -> dict:
+def _runtime_table(path: str, text: str) -> dict[str, Any]:
     """The file's ``[crio.runtime]`` table as plain values; empty when the file has none."""
     try:
         plain = tomlkit.parse(text).unwrap()
@@ -105,7 +106,7 @@ def _runtime_table(path: str, text: str) -> dict:
     return runtime
 
 
-def _string(path: str, table: dict, key: str) -> str:
+def _string(path: str, table: dict[str, Any], key: str) -> str:
     """``table[key]``, which CRI-O would refuse to start with if it were not a string."""
     value = table[key]
     if not isinstance(value, str):

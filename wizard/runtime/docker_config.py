@@ -10,6 +10,7 @@ dockerd refuses to start when ``exec-opts`` is given both in daemon.json and as 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 CGROUP_DRIVERS = ("systemd", "cgroupfs")
 DAEMON_JSON = "/etc/docker/daemon.json"
@@ -64,7 +65,7 @@ def _is_driver_option(option: str) -> bool:
     return option.partition("=")[0].strip().lower() == _OPTION
 
 
-def _load(text: str) -> dict:
+def _load(text: str) -> dict[str, Any]:
     if not text.strip():
         return {}
     try:
@@ -76,7 +77,7 @@ def _load(text: str) -> dict:
     return config
 
 
-def _exec_opts(config: dict) -> list[str]:
+def _exec_opts(config: dict[str, Any]) -> list[str]:
     options = config.get("exec-opts", [])
     if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
         raise DockerConfigError('"exec-opts" must be a list of strings')
