@@ -18,8 +18,16 @@ fi
 
 # The Debian root for tests/real/ is built here, once per checkout (cached in .cache/),
 # rather than inside a test, where pytest's per-test timeout would cut it short.
+# Debian 13 too where the archive serves it; the real tests then run on both roots.
 if [ "$(id -u)" = 0 ] && command -v debootstrap >/dev/null; then
     bash tests/real/build_root.sh bookworm .cache/debian-roots >/dev/null || exit 1
+    suites=bookworm
+    if bash tests/real/build_root.sh trixie .cache/debian-roots >/dev/null; then
+        suites=bookworm,trixie
+    else
+        echo "tests/run.sh: no Debian 13 root (the archive did not serve trixie); real tests on 12 only" >&2
+    fi
+    export KW_REAL_SUITES=${KW_REAL_SUITES:-$suites}
 fi
 
 python3 -m venv .venv || exit 1

@@ -7,7 +7,8 @@ The pristine tree lives in the repository's ignored `.cache/debian-roots/SUITE` 
 built by `build_root.sh` the first time a run needs it (a few minutes, from the archive apt
 already uses); each test gets its own copy, so no test sees another's changes.
 
-Suites: bookworm always; trixie too when KW_REAL_SUITES names it (the archive must serve it).
+Suites: those KW_REAL_SUITES names (default bookworm); tests/run.sh adds trixie when the
+archive serves it, so CI runs every test here on Debian 12 and 13.
 """
 
 from __future__ import annotations

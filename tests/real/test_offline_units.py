@@ -9,6 +9,7 @@ every link back.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -25,9 +26,24 @@ def _is_enabled(root: Path, unit: str) -> str:
 
 
 def _links(root: Path) -> list[str]:
+    """Every entry under etc/systemd/system with what a link resolves to inside the root.
+
+    Resolved rather than as written: Debian 13's deb-systemd-helper links to /lib/systemd/...,
+    while systemctl (which undo runs) links to /usr/lib/systemd/...; on a merged-/usr root
+    both are the same file, and systemd treats the two links alike.
+    """
     listing = subprocess.run(["find", str(root / "etc/systemd/system"), "-printf", "%P %y %l\n"],
                              capture_output=True, text=True, check=True).stdout
-    return sorted(listing.splitlines())
+    return sorted(_resolved(root, line) for line in listing.splitlines())
+
+
+def _resolved(root: Path, line: str) -> str:
+    name, kind, target = line.split(" ", 2)
+    if kind != "l" or not target.startswith("/"):
+        return line
+    real = Path(os.path.realpath(root / target.lstrip("/")))
+    inside = "/" + str(real.relative_to(root)) if real.is_relative_to(root) else str(real)
+    return f"{name} {kind} {inside}"
 
 
 def _status(root: Path, check_id: str) -> str:

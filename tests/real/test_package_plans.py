@@ -14,12 +14,17 @@ from wizard.model import WizardChoices
 from wizard.steps.step import FileWrite
 
 
+def _os_release(root) -> dict[str, str]:
+    lines = (root / "etc/os-release").read_text().splitlines()
+    return {k: v.strip('"') for k, _, v in (line.partition("=") for line in lines) if v}
+
+
 def _version_check(root):
     ctx = CheckContext(Host(root), WizardChoices(kubernetes_version="1.36"))
     return next(r for r in cri(ctx) if r.id == "ContainerRuntimeVersion")
 
 
-def test_debian_12s_containerd_gets_an_upgrade_to_dockers_containerd_io(debian_root):
+def test_debians_containerd_1x_gets_an_upgrade_to_dockers_containerd_io(debian_root):
     result = _version_check(debian_root)
     assert result.status.value == "warn"
     (step,) = result.fixes
@@ -37,7 +42,8 @@ def test_apt_itself_reads_the_docker_repository_the_step_writes(debian_root):
     listed = chroot(debian_root, "apt-get", "indextargets", "--no-release-info", "--format",
                     "$(SITE) $(RELEASE) $(COMPONENT) $(TARGET_OF)")
     assert listed.returncode == 0, listed.stderr
-    assert "https://download.docker.com/linux/debian bookworm stable deb" in listed.stdout
+    codename = _os_release(debian_root)["VERSION_CODENAME"]
+    assert f"https://download.docker.com/linux/debian {codename} stable deb" in listed.stdout
 
 
 def test_undo_of_an_install_removes_only_what_dpkg_did_not_have(debian_root):
