@@ -1,13 +1,15 @@
 """A persistent route goes where the network manager really reads it, asked of the programs
 themselves on a debootstrapped Debian root: systemd-networkd started in a network namespace
 (which .network file it applies to each link, and the routes it then installs), ifquery in
-the root (which stanza ifupdown reads), netplan's own generator, and systemctl --root (which
-manager is enabled at boot).
+the root (which stanza ifupdown reads), netplan's own generator, systemctl --root (which
+manager is enabled at boot), and nmcli --offline (the keyfile NetworkManager itself writes
+for the same change).
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 from collections.abc import Iterator
 from itertools import count
@@ -18,8 +20,9 @@ from real_programs import chroot, networkd_verdicts, systemctl_root
 
 from wizard.host.base import Host
 from wizard.host.network import LiveNetwork
-from wizard.network.managers.base import PersistError
+from wizard.network.managers.base import PersistError, ini_values
 from wizard.network.managers.choose import manager_for
+from wizard.network.managers.network_manager import NetworkManager
 from wizard.network.managers.networkd import DROP_IN_NAME, Networkd
 from wizard.network.managers.networkd_match import network_files
 from wizard.network.route_plan import route_steps
@@ -161,3 +164,48 @@ def test_netplan_generates_the_route_and_drops_it_after_the_delete(debian_root):
         debian_root)
     _persist(host, spec, "del")
     assert "10.60.0.0/16" not in _netplan_generate(debian_root)
+
+
+KEYFILE = ("[connection]\nid=lan\nuuid=8f1a1a34-5a2b-4c1e-9a38-0f6e3c7d1a11\ntype=ethernet\n"
+           "interface-name=eth0\n\n[ipv4]\nmethod=auto\nroute1=10.50.0.0/16,192.0.2.1\n\n"
+           "[ipv6]\nmethod=auto\n")
+NM_SPECS = {
+    "gateway and metric": RouteSpec("10.60.0.0/16", 4, "192.0.2.254", out_dev="eth0", metric=50),
+    "another table": RouteSpec("10.61.0.0/16", 4, "192.0.2.254", out_dev="eth0", table="52"),
+    "on the link": RouteSpec("10.62.0.0/16", 4, None, dev="eth0", out_dev="eth0"),
+    "IPv6": RouteSpec("fd60::/64", 6, "fd00::fe", out_dev="eth0"),
+}
+
+
+def _nmcli_offline(root: Path, keyfile: str, command: str) -> str:
+    """The keyfile after the nmcli command the wizard shows, run by the root's own nmcli in
+    --offline mode (keyfile in, keyfile out; no daemon, nothing on disk changes)."""
+    words = shlex.split(command.split("   #", 1)[0])
+    assert words[:4] == ["sudo", "nmcli", "connection", "modify"]
+    argv = ["nmcli", "--offline", "connection", "modify", *words[5:]]  # no profile name offline
+    done = chroot(root, *argv, input=keyfile)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _routes(keyfile: str, family: int) -> dict[str, str]:
+    values = ini_values(keyfile, "ipv4" if family == 4 else "ipv6")
+    return {key: value for key, value in values.items() if key.startswith("route")}
+
+
+@pytest.mark.parametrize("case", NM_SPECS, ids=list(NM_SPECS))
+def test_networkmanager_keyfile_edits_are_what_nmcli_writes(pristine_root, case):
+    spec = NM_SPECS[case]
+    manager = NetworkManager("/etc/NetworkManager/system-connections/lan.nmconnection", "eth0",
+                             connection="lan")
+    added = manager.edit(KEYFILE, spec, "add")
+    def count(keyfile: str) -> int:
+        return sum("_" not in key for key in _routes(keyfile, spec.family))
+    assert count(added) == count(KEYFILE) + 1
+    [add_command] = manager.commands(spec, "add")
+    assert _routes(added, spec.family) == _routes(
+        _nmcli_offline(pristine_root, KEYFILE, add_command), spec.family)
+    [del_command] = manager.commands(spec, "del")
+    assert _routes(manager.edit(added, spec, "del"), spec.family) == _routes(
+        _nmcli_offline(pristine_root, added, del_command), spec.family) == _routes(
+        KEYFILE, spec.family)
