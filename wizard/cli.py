@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     from wizard.cli_network import add_network_commands
 
     add_network_commands(sub, lambda parser: _add_host_options(parser, nested=True))
+    from wizard.cli_kubeadm import add_kubeadm_commands
+
+    add_kubeadm_commands(sub, lambda parser: _add_host_options(parser, nested=True))
     from wizard.cli_cluster import add_cluster_commands
 
     add_cluster_commands(lambda name, text: commands.add_parser(name, help=text,
@@ -142,6 +145,10 @@ def _dispatch(args: argparse.Namespace) -> int:
                            "links": cli_network.cmd_links}.get(args.command)
         if network_handler:
             return network_handler(host, args)
+        if args.command == "kubeadm":
+            from wizard.cli_kubeadm import cmd_kubeadm
+
+            return cmd_kubeadm(host, choices, args, UsageError)
         handler = {"check": _cmd_check, "plan": _cmd_plan, "apply": _cmd_apply,
                    "undo": _cmd_undo}[args.command]
         return handler(host, choices, args)

@@ -238,6 +238,19 @@ def fresh_join_command(host: Host, *, env: Mapping[str, str] | None = None) -> J
                         or f"kubeadm exited with status {result.returncode}")
 
 
+def upload_certificates(host: Host) -> str | None:
+    """Upload the control-plane certificates for two hours and return their key (`kubeadm
+    init phase upload-certs --upload-certs`), which a joining control plane needs. Streamed
+    like a run, so the command log keeps the key masked."""
+    stream = StreamedCommand(host, ["kubeadm", "init", "phase", "upload-certs",
+                                    "--upload-certs"], mask=SecretMasker())
+    lines = [clean_line(line.text).strip() for line in stream]
+    for announced, key in zip(lines, lines[1:], strict=False):
+        if announced.endswith(_CERTIFICATE_KEY_ANNOUNCED) and _HEX64_RE.fullmatch(key):
+            return key
+    return None
+
+
 @dataclass(frozen=True)
 class EndpointProbe:
     """The route to an API server endpoint and whether a TCP connection to it opened."""
