@@ -14,6 +14,8 @@ its assets (demo trees, lessons, default configs) as ordinary files.
 from __future__ import annotations
 
 import importlib.util
+import os
+import stat
 import zipfile
 from pathlib import Path
 
@@ -33,8 +35,19 @@ import zipfile
 here = os.path.abspath(os.path.dirname(__file__))
 target = here + ".d"
 if not os.path.isdir(os.path.join(target, "wizard")):
+    # zipfile's extractall drops modes and links; the demo trees need both (their tools are
+    # executables, /etc/resolv.conf is a link), so each entry gets its own back.
     with zipfile.ZipFile(here) as archive:
-        archive.extractall(target)
+        for info in archive.infolist():
+            path = os.path.join(target, info.filename)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            mode = info.external_attr >> 16
+            if mode & 0o170000 == 0o120000:
+                os.symlink(archive.read(info).decode(), path)
+                continue
+            with open(path, "wb") as handle:
+                handle.write(archive.read(info))
+            os.chmod(path, (mode & 0o7777) or 0o644)
 sys.path.insert(0, target)
 from wizard.cli import main  # noqa: E402
 
@@ -50,12 +63,17 @@ def _package_dir(name: str) -> Path:
 
 
 def _add_tree(archive: zipfile.ZipFile, source: Path, prefix: str) -> None:
+    """Files with their modes, and symlinks as links (the unpacker recreates both)."""
     for path in sorted(source.rglob("*")):
-        if "__pycache__" in path.parts or not path.is_file():
+        if "__pycache__" in path.parts or path.name.endswith(_SKIPPED_SUFFIXES):
             continue
-        if path.name.endswith(_SKIPPED_SUFFIXES):
-            continue
-        archive.write(path, f"{prefix}/{path.relative_to(source).as_posix()}")
+        name = f"{prefix}/{path.relative_to(source).as_posix()}"
+        if path.is_symlink():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            archive.writestr(info, os.readlink(path))
+        elif path.is_file():
+            archive.write(path, name)
 
 
 def build_zipapp(target: Path) -> Path:

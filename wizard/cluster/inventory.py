@@ -9,6 +9,8 @@ mean here exactly what it means to ansible-playbook. The wizard only interprets 
 - `kubeadm_wizard_role` on a host overrides its groups;
 - `kubeadm_wizard_root` is where that node's files are (default `/`, the running system);
 - `kubeadm_wizard_advertise_address` is its answer for the API server's address;
+- `kubeadm_wizard_demo` makes the node a simulated host (a workshop table without machines),
+  and `kubeadm_wizard_home` gives it its own cache folder for that demo's scratch copy;
 - `ansible_host`, `ansible_user`, `ansible_connection` are Ansible's, used by Ansible.
 """
 
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 CONTROL_PLANE_GROUPS = ("control_plane", "kube_control_plane")
 WORKER_GROUPS = ("workers", "kube_node")
 VAR_PREFIX = "kubeadm_wizard_"
-KNOWN_VARS = ("root", "role", "advertise_address", "python")
+KNOWN_VARS = ("root", "role", "advertise_address", "python", "demo", "home")
 
 # Unparsable sources are errors, not the empty inventory Ansible falls back to by default.
 _STRICT = {"LC_ALL": "C.UTF-8", "LANG": "C.UTF-8",  # Ansible refuses any other encoding
@@ -48,6 +50,8 @@ class Node:
     advertise_address: str = ""
     address: str = ""  # ansible_host, or the name itself
     python: str = "python3"
+    demo: str = ""
+    home: str = ""
     variables: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -112,6 +116,8 @@ def nodes_from_listing(listing: dict[str, Any], path: Path) -> Inventory:
                                                 or ""),
                           address=str(variables.get("ansible_host") or name),
                           python=str(variables.get(f"{VAR_PREFIX}python") or "python3"),
+                          demo=str(variables.get(f"{VAR_PREFIX}demo") or ""),
+                          home=str(variables.get(f"{VAR_PREFIX}home") or ""),
                           variables=dict(variables)))
     if problems:
         raise InventoryError("\n".join(f"{path}: {p}" for p in problems))

@@ -16,9 +16,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from wizard.cluster.bundle import build_zipapp
 from wizard.cluster.inventory import Inventory, Node
 from wizard.model import WizardChoices
 
@@ -128,23 +125,16 @@ def _take_report(result: NodeResult, res: dict[str, Any], data: dict[str, Any]) 
 def check_nodes(inventory: Inventory, choices: WizardChoices, *,
                 timeout: int = 600) -> dict[str, NodeResult]:
     """Run the check playbook against every node and return each node's result."""
+    from wizard.cluster.stages import write_work_dir
     from wizard.host.ansible import run_playbook
 
     work = Path(tempfile.mkdtemp(prefix="kubeadm-wizard-cluster-"))
     try:
-        build_zipapp(work / "kubeadm-wizard.pyz")
         endpoint = api_endpoint(inventory, choices)
-        (work / "nodes").mkdir()
-        answers: dict[str, dict[str, Any]] = {}
-        for node in inventory.nodes:
-            mine = node_choices(node, choices).to_dict()
-            answers[node.name] = mine
-            probe = ["--probe", endpoint] if endpoint and node.role == "worker" else []
-            node_vars = {"kw_root": node.root, "kw_python": node.python,
-                         "kw_answers": yaml.safe_dump(mine, sort_keys=False),
-                         "kw_probe_args": probe}
-            (work / "nodes" / f"{node.name}.yml").write_text(
-                yaml.safe_dump(node_vars, sort_keys=False), encoding="utf-8")
+        answers = {node.name: node_choices(node, choices).to_dict() for node in inventory.nodes}
+        write_work_dir(work, inventory, choices, node_choices, lambda node: {
+            "kw_probe_args": ["--probe", endpoint] if endpoint and node.role == "worker"
+            else []})
         run = run_playbook(work, PLAYBOOK, inventory.path.resolve(),
                            limit=",".join(n.name for n in inventory.nodes),
                            extravars={"kw_work": str(work)}, timeout=timeout)
