@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -190,3 +191,68 @@ def test_a_closed_port_fails_with_its_reason(ssh_cluster):
     for result in reach.values():
         assert result["status"] == "fail"
         assert "connection refused" in result["message"]
+
+
+def _tree(root: Path) -> dict[str, tuple[int, bytes | str]]:
+    """Every entry under root (but the wizard's own state) with its mode and content."""
+    found: dict[str, tuple[int, bytes | str]] = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if relative.startswith("var/lib/kubeadm-wizard") or relative == "var/lib":
+            continue  # the wizard's state (the archived journal) stays after undo, on purpose
+        mode = path.lstat().st_mode
+        content = (os.readlink(path) if path.is_symlink() else
+                   path.read_bytes() if path.is_file() else "")
+        found[relative] = (mode, content)
+    return found
+
+
+def _ssh_cluster(tmp_path: Path, ctl: str, *args: str) -> dict:
+    inventory = yaml.safe_load(_inventory(tmp_path).read_text())
+    for group in ("control_plane", "workers"):
+        for name, variables in inventory[group]["hosts"].items():
+            variables["kubeadm_wizard_root"] = str(tmp_path / "nodes" / name)
+    path = tmp_path / "inventory-roots.yml"
+    path.write_text(yaml.safe_dump(inventory))
+    done = subprocess.run(["ip", "netns", "exec", ctl, str(WIZARD), "cluster", *args, "-i",
+                           str(path), "--json"], capture_output=True, text=True, timeout=240,
+                          cwd=tmp_path, env={**os.environ, "HOME": str(tmp_path)})
+    assert done.stdout, done.stderr
+    return json.loads(done.stdout)["nodes"]
+
+
+@pytest.mark.timeout(600)
+def test_cluster_apply_over_ssh_equals_apply_root_and_undo_restores_every_node(ssh_cluster):
+    from wizard.resources import asset
+
+    tmp_path, ctl, _ = ssh_cluster
+    demo = asset("demos", "ubuntu-vagrant", "root")
+    roles = {"n1": "control-plane", "n2": "worker", "n3": "worker"}
+    for name, role in roles.items():
+        for kind in ("nodes", "expected", "pristine"):
+            shutil.copytree(demo, tmp_path / kind / name, symlinks=True)
+        answers = tmp_path / f"answers-{name}.yaml"
+        answers.write_text(yaml.safe_dump(
+            {"role": role, "advertise_address": f"{NET}.11" if name == "n1" else ""}))
+        subprocess.run([str(WIZARD), "apply", "--yes", "--root",
+                        str(tmp_path / "expected" / name), "--answers", str(answers)],
+                       capture_output=True, timeout=120)
+
+    first = _ssh_cluster(tmp_path, ctl, "apply", "--yes")
+    for name in roles:
+        assert first[name]["stages"][0]["stage"] == "prepare", first[name]
+        assert _tree(tmp_path / "nodes" / name) == _tree(tmp_path / "expected" / name), name
+    # An image defers what only its running system can do (apt-mark hold, ...), so apply
+    # reports those and no node goes on to kubeadm, which an image cannot run either.
+    for name in roles:
+        assert [s["stage"] for s in first[name]["stages"]] == ["prepare"]
+        assert first[name]["stages"][0]["detail"].startswith("deferred: "), first[name]
+
+    after_first = {name: _tree(tmp_path / "nodes" / name) for name in roles}
+    _ssh_cluster(tmp_path, ctl, "apply", "--yes")
+    assert {name: _tree(tmp_path / "nodes" / name) for name in roles} == after_first
+
+    undone = _ssh_cluster(tmp_path, ctl, "undo", "--yes")
+    assert all(stage["ok"] for node in undone.values() for stage in node["stages"]), undone
+    for name in roles:
+        assert _tree(tmp_path / "nodes" / name) == _tree(tmp_path / "pristine" / name), name

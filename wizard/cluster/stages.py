@@ -165,7 +165,17 @@ def _detail(stage: str, res: dict[str, Any]) -> str:
                 if steps else "nothing to change")
     if stage == "init":
         return _kubeadm_detail(stdout)
-    return _last_lines(stdout)
+    return _step_outcomes(stdout) or _last_lines(stdout)
+
+
+def _step_outcomes(stdout: str) -> str:
+    """The steps apply did not finish, by outcome ("deferred: Hold kubelet ...")."""
+    left: dict[str, list[str]] = {}
+    for line in stdout.splitlines():
+        word, _, title = line.strip().partition("  ")
+        if word in ("failed", "deferred") and title.strip():
+            left.setdefault(word, []).append(title.strip())
+    return "; ".join(f"{word}: {', '.join(titles)}" for word, titles in left.items())
 
 
 def _join_result(stdout: str) -> StageResult:

@@ -153,9 +153,17 @@ def _change_route(host: Host, journal: Journal, action: RouteChange):
     return result
 
 
+UNIT_LINK_DIRS = ("/etc/systemd/system", "/etc/systemd")
+"""Where `systemctl enable` puts its links, deepest first: folders it may have to create."""
+
+
 def _run(host: Host, journal: Journal, action: RunCommand):
+    # systemctl creates the folders for its links (on an image they may not exist yet); undo
+    # removes them again once the reverse command has emptied them.
+    missing = [d for d in UNIT_LINK_DIRS if action.argv[0] == "systemctl" and not host.exists(d)]
     result = host.change(list(action.argv), runtime_only=action.runtime_only)
     journal.record("command", argv=list(action.argv),
+                   created_dirs=[d for d in missing if host.exists(d)],
                    undo_argv=list(action.undo_argv) if action.undo_argv else None,
                    kept_because=action.kept_because,
                    runtime_only=action.runtime_only, ran=result.ran, rc=result.returncode)

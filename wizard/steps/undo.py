@@ -52,6 +52,8 @@ def undo_all(host: Host) -> list[str]:
             result = host.change(entry["undo_argv"], runtime_only=entry.get("runtime_only", True))
             status = "ran" if result.ok else f"failed (exit {result.returncode})"
             done.append(f"{status}: {result.shell_text}")
+            for directory in entry.get("created_dirs", []):
+                host.remove_empty_dir(directory)
         elif entry["event"] == "command" and entry.get("ran"):
             done.append(_command_plan(entry))
     journal.archive()
