@@ -39,7 +39,9 @@ def _inventory(tmp_path: Path) -> Path:
              "w2": _node_root(tmp_path, "w2", 3, shared)}
     inventory = {
         "all": {"vars": {"ansible_connection": "local",
-                         "ansible_python_interpreter": sys.executable}},
+                         "ansible_python_interpreter": sys.executable,
+                         # The nodes' cache (the wizard's copy) stays inside the test too.
+                         "kubeadm_wizard_home": str(tmp_path / "node-cache")}},
         "control_plane": {"hosts": {"cp1": {"kubeadm_wizard_root": str(roots["cp1"]),
                                             "kubeadm_wizard_advertise_address": "10.0.0.1"}}},
         "workers": {"hosts": {name: {"kubeadm_wizard_root": str(roots[name])}

@@ -124,7 +124,9 @@ def _inventory(tmp_path: Path) -> Path:
                          "ansible_ssh_private_key_file": str(tmp_path / "client"),
                          "ansible_ssh_common_args": ssh_args,
                          "ansible_python_interpreter": "/usr/bin/python3",
-                         "kubeadm_wizard_python": "/usr/bin/python3"}},
+                         "kubeadm_wizard_python": "/usr/bin/python3",
+                         # The nodes share this machine's files: keep their cache in the test.
+                         "kubeadm_wizard_home": str(tmp_path / "node-cache")}},
         "control_plane": {"hosts": {"n1": {"ansible_host": f"{NET}.11",
                                            "kubeadm_wizard_advertise_address": f"{NET}.11"}}},
         "workers": {"hosts": {"n2": {"ansible_host": f"{NET}.12"},

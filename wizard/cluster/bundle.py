@@ -13,6 +13,7 @@ its assets (demo trees, lessons, default configs) as ordinary files.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import stat
@@ -74,6 +75,12 @@ def _add_tree(archive: zipfile.ZipFile, source: Path, prefix: str) -> None:
             archive.writestr(info, os.readlink(path))
         elif path.is_file():
             archive.write(path, name)
+
+
+def bundle_name(zipapp: Path) -> str:
+    """The name a node keeps the zipapp under: its content decides, so a node never runs a
+    stale copy and an unchanged one is not copied again."""
+    return f"kubeadm-wizard-{hashlib.sha256(zipapp.read_bytes()).hexdigest()[:16]}.pyz"
 
 
 def build_zipapp(target: Path) -> Path:

@@ -9,8 +9,9 @@ mean here exactly what it means to ansible-playbook. The wizard only interprets 
 - `kubeadm_wizard_role` on a host overrides its groups;
 - `kubeadm_wizard_root` is where that node's files are (default `/`, the running system);
 - `kubeadm_wizard_advertise_address` is its answer for the API server's address;
-- `kubeadm_wizard_demo` makes the node a simulated host (a workshop table without machines),
-  and `kubeadm_wizard_home` gives it its own cache folder for that demo's scratch copy;
+- `kubeadm_wizard_demo` makes the node a simulated host (a workshop table without machines);
+- `kubeadm_wizard_home` is the node's cache folder (default ~/.cache): the wizard's copy
+  sent by `cluster check` and a demo's scratch copy live there;
 - `ansible_host`, `ansible_user`, `ansible_connection` are Ansible's, used by Ansible.
 """
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from wizard.cluster.bundle import bundle_name
 from wizard.cluster.inventory import Inventory, Node
 from wizard.model import WizardChoices
 
@@ -132,12 +133,14 @@ def check_nodes(inventory: Inventory, choices: WizardChoices, *,
     try:
         endpoint = api_endpoint(inventory, choices)
         answers = {node.name: node_choices(node, choices).to_dict() for node in inventory.nodes}
-        write_work_dir(work, inventory, choices, node_choices, lambda node: {
+        nodes = write_work_dir(work, inventory, choices, node_choices, lambda node: {
             "kw_probe_args": ["--probe", endpoint] if endpoint and node.role == "worker"
             else []})
         run = run_playbook(work, PLAYBOOK, inventory.path.resolve(),
                            limit=",".join(n.name for n in inventory.nodes),
-                           extravars={"kw_work": str(work)}, timeout=timeout)
+                           extravars={"kw_work": str(work), "kw_nodes": nodes,
+                                      "kw_bundle": bundle_name(work / "kubeadm-wizard.pyz")},
+                           timeout=timeout, forks=len(nodes))
         results = collate(inventory.nodes, run.events)
         for name, result in results.items():
             result.answers = answers[name]

@@ -77,9 +77,12 @@ def host_arguments(node: Node) -> list[str]:
 
 def write_work_dir(work: Path, inventory: Inventory, choices: WizardChoices,
                    answers_for: Callable[[Node, WizardChoices], WizardChoices],
-                   extra: Callable[[Node], dict[str, Any]] = lambda node: {}) -> None:
-    """The runner directory: the zipapp and each node's arguments (nodes/NAME.yml)."""
+                   extra: Callable[[Node], dict[str, Any]] = lambda node: {}
+                   ) -> dict[str, dict[str, Any]]:
+    """The runner directory: the zipapp and each node's arguments (nodes/NAME.yml), which
+    are also returned (name -> arguments)."""
     build_zipapp(work / "kubeadm-wizard.pyz")
+    every: dict[str, dict[str, Any]] = {}
     (work / "nodes").mkdir()
     first = inventory.control_plane[0].name if inventory.control_plane else ""
     for node in inventory.nodes:
@@ -90,9 +93,13 @@ def write_work_dir(work: Path, inventory: Inventory, choices: WizardChoices,
                                                   sort_keys=False),
                      "kw_host_args": host_arguments(node), "kw_stage": stage,
                      "kw_environment": {"XDG_CACHE_HOME": node.home} if node.home else {},
+                     "kw_cache_dir": (f"{node.home}/kubeadm-wizard" if node.home
+                                      else "~/.cache/kubeadm-wizard"),
                      **extra(node)}
         (work / "nodes" / f"{node.name}.yml").write_text(
             yaml.safe_dump(node_vars, sort_keys=False), encoding="utf-8")
+        every[node.name] = node_vars
+    return every
 
 
 def run_stage(inventory: Inventory, choices: WizardChoices, playbook: str, *,

@@ -39,6 +39,10 @@ def ansible_program(name: str) -> str:
     return found
 
 
+MAX_FORKS = 50
+"""Nodes Ansible drives at once: all of a classroom, within what one controller can fork."""
+
+
 @dataclass
 class PlaybookRun:
     """What ansible-runner reports: the final status and every host event."""
@@ -51,7 +55,7 @@ class PlaybookRun:
 
 def run_playbook(work: Path, playbook: Path, inventory: Path, *, limit: str,
                  extravars: Mapping[str, Any], timeout: int = 600,
-                 env: Mapping[str, str] | None = None,
+                 env: Mapping[str, str] | None = None, forks: int = 5,
                  on_event: Callable[[dict[str, Any]], None] | None = None) -> PlaybookRun:
     """Run `playbook` against `inventory` (limited to `limit`) with `work` as runner's dir."""
     import ansible_runner
@@ -74,7 +78,7 @@ def run_playbook(work: Path, playbook: Path, inventory: Path, *, limit: str,
     result = ansible_runner.run(
         private_data_dir=str(work), cmdline=shlex.join([str(playbook)]),
         inventory=str(inventory), limit=limit, extravars=dict(extravars), envvars=envvars,
-        binary=binary,
+        binary=binary, forks=max(5, min(forks, MAX_FORKS)),
         quiet=True, event_handler=keep, timeout=timeout, json_mode=False)
     tail = ""
     try:
