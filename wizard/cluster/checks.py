@@ -38,6 +38,10 @@ class ClusterResult:
                 "nodes": self.nodes}
 
 
+ClusterCheck = Callable[["dict[str, NodeResult]", "WizardChoices"], "list[ClusterResult]"]
+"""A check across the nodes: every node's result and the answers in, findings out."""
+
+
 def _answered(results: dict[str, NodeResult]) -> dict[str, NodeResult]:
     return {name: r for name, r in results.items() if r.report is not None}
 
@@ -53,7 +57,8 @@ def reachable(results: dict[str, NodeResult], _choices: WizardChoices) -> list[C
                           sorted(failed))]
 
 
-def _unique(check_id: str, what: str, value_of: Callable[[dict[str, Any]], list[str]]):
+def _unique(check_id: str, what: str, value_of: Callable[[dict[str, Any]], list[str]]
+            ) -> ClusterCheck:
     def run(results: dict[str, NodeResult], _choices: WizardChoices) -> list[ClusterResult]:
         owners: dict[str, list[str]] = {}
         empty = []
@@ -74,7 +79,7 @@ def _unique(check_id: str, what: str, value_of: Callable[[dict[str, Any]], list[
     return run
 
 
-def _subnet_overlap(check_id: str, attribute: str):
+def _subnet_overlap(check_id: str, attribute: str) -> ClusterCheck:
     def run(results: dict[str, NodeResult], choices: WizardChoices) -> list[ClusterResult]:
         from wizard.network.overlap import parse_cidrs
 
@@ -150,8 +155,8 @@ def version_skew(results: dict[str, NodeResult], choices: WizardChoices) -> list
     answered = _answered(results)
     kubeadm = {n: _minor(r.facts.get("versions", {}).get("kubeadm")) for n, r in answered.items()}
     kubelet = {n: _minor(r.facts.get("versions", {}).get("kubelet")) for n, r in answered.items()}
-    control = [kubeadm[n] for n, r in answered.items()
-               if r.node.role == "control-plane" and kubeadm[n] is not None]
+    control = [minor for n, r in answered.items()
+               if r.node.role == "control-plane" and (minor := kubeadm[n]) is not None]
     if not control:
         from wizard.kube.versions import resolve_minor
 

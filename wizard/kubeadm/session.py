@@ -46,7 +46,7 @@ class SessionOutcome:
         return {"succeeded": self.succeeded, "refusal": self.refusal, "notes": self.notes,
                 "run": result.summary() if result is not None else None,
                 "phases": result.phases if result is not None else [],
-                "advice": [advice.problem for advice in result.advice] if result else []}
+                "advice": [advice["problem"] for advice in result.advice] if result else []}
 
 
 def run_kubeadm(host: Host, choices: WizardChoices, action: Role, *,

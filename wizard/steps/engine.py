@@ -12,6 +12,7 @@ from wizard.steps.step import FileRemove, FileWrite, RouteChange, RunCommand, St
 
 if TYPE_CHECKING:
     from wizard.host.base import Host
+    from wizard.host.commands import CommandResult
 
 Progress = Callable[[int, int, str], None]
 
@@ -147,7 +148,7 @@ def _prune_created_dirs(host: Host, journal: Journal, path: str) -> None:
         host.remove_empty_dir(str(parent))
 
 
-def _change_route(host: Host, journal: Journal, action: RouteChange):
+def _change_route(host: Host, journal: Journal, action: RouteChange) -> CommandResult:
     result = host.change_route(action.op, action.fields)
     journal.record("route", op=action.op, route=action.fields, ran=result.ran, rc=result.returncode)
     return result
@@ -157,7 +158,7 @@ UNIT_LINK_DIRS = ("/etc/systemd/system", "/etc/systemd")
 """Where `systemctl enable` puts its links, deepest first: folders it may have to create."""
 
 
-def _run(host: Host, journal: Journal, action: RunCommand):
+def _run(host: Host, journal: Journal, action: RunCommand) -> CommandResult:
     # systemctl creates the folders for its links (on an image they may not exist yet); undo
     # removes them again once the reverse command has emptied them.
     missing = [d for d in UNIT_LINK_DIRS if action.argv[0] == "systemctl" and not host.exists(d)]

@@ -39,7 +39,7 @@ def manager_for(host: Host, dev: str, family: int = 4, link: Link | None = None
     (NetworkManager leaves the interfaces it lists alone), NetworkManager, systemd-networkd,
     dhcpcd. None: nothing on this host configures `dev` from a file the wizard can read.
     """
-    found = netplan_for(host, dev, link)
+    found: Manager | None = netplan_for(host, dev, link)
     if found is None and not off_at_boot(host, "networking.service"):
         found = ifupdown_for(host, dev, family)
     network_manager_on = not off_at_boot(host, "NetworkManager.service")

@@ -125,6 +125,7 @@ class Netplan(Manager):
             index for index in range(routes.start + 1, routes.end)
             if lines[index].lstrip().startswith("- ")]
         for position, first in enumerate(items):
+            assert routes is not None  # there are items only under a routes block
             last = items[position + 1] if position + 1 < len(items) else routes.end
             parsed = yaml.safe_load("".join(line[indent_of(lines[first]):]
                                             for line in lines[first:last]))
@@ -258,7 +259,7 @@ def _netplan_matches(key: str, value: object, dev: str, link: Link | None) -> bo
     if not isinstance(value, dict):
         return key == dev
     if value.get("set-name"):
-        return value["set-name"] == dev
+        return bool(value["set-name"] == dev)
     match = value.get("match")
     if isinstance(match, dict):
         name, mac = match.get("name"), match.get("macaddress")
