@@ -125,8 +125,8 @@ def sample_addresses(size: int, count: int, seed: int = SEED) -> list[str]:
     for family, length, number in mix_counts(size):
         if family == 4:
             wanted = max(1, count * number // size)
-            prefixes += [(n, length) for n, _ in zip(_networks(4, length, number),
-                                                     range(wanted))]
+            networks = _networks(4, length, min(number, wanted))
+            prefixes += [(network, length) for network in networks]
     addresses = []
     for _ in range(count):
         if rng.random() < 0.1:

@@ -108,6 +108,7 @@ class LiveNetwork(NetworkView):
         Network page following netlink changes) still read the kernel afresh."""
         outer = getattr(self._local, "routes", None) is not None
         if not outer:
+            self._local.families = {}
             try:
                 self._local.routes = self._dump(None)
             except OSError:  # each reader meets the error itself and says what it means
@@ -116,7 +117,7 @@ class LiveNetwork(NetworkView):
             yield
         finally:
             if not outer:
-                self._local.routes = None
+                self._local.routes = self._local.families = None
 
     def _dump(self, family: int | None):
         from wizard.network.rtnetlink.decode import dump_routes
@@ -167,8 +168,12 @@ class LiveNetwork(NetworkView):
             return self._dump(family)
         if family is None:
             return shared
-        return shared.filter(family=socket.AF_INET6 if family in (6, socket.AF_INET6)
-                             else socket.AF_INET)
+        wanted = socket.AF_INET6 if family in (6, socket.AF_INET6) else socket.AF_INET
+        # One view per family and snapshot: each reader then shares its prefix index too.
+        view = self._local.families.get(wanted)
+        if view is None:
+            view = self._local.families[wanted] = shared.filter(family=wanted)
+        return view
 
     def rules(self) -> list[dict[str, Any]]:
         from wizard.network.rtnetlink.rules import dump_rules

@@ -389,9 +389,10 @@ def kubeadm_advertise_address(
     """
     table = routes if isinstance(routes, RouteTable) else RouteTable.from_iproute_json(routes)
     wanted = socket.AF_INET6 if family in (6, socket.AF_INET6) else socket.AF_INET
+    everything = "::/0" if wanted == socket.AF_INET6 else "0.0.0.0/0"
     defaults = [
-        route for route in table.filter(table=RT_TABLE_MAIN, family=wanted)
-        if route.dst_len == 0 and route.type == "unicast"
+        route for route in table.filter(table=RT_TABLE_MAIN, family=wanted, match=everything)
+        if route.type == "unicast"
     ]
     if not defaults:
         return None

@@ -1,8 +1,11 @@
-"""Longest-prefix match over a RouteTable without decoding its routes.
+"""Longest-prefix match, and which routes cover or sit inside a prefix, without a scan.
 
 A lookup on a full BGP table must not walk a million routes, so each (family, table)
 gets sorted networks per prefix length, searched with :mod:`bisect`; the index is built
-once per table and cached with it.
+once per table and cached with it. The same index answers ``ip route show match P``
+(:func:`covering_rows`: one bisection per prefix length) and ``ip route show root P``
+(:func:`within_rows`: one range per prefix length), so the checks' overlap, free-block
+and default-route questions cost a few dozen bisections instead of a pass over every row.
 """
 
 from __future__ import annotations
@@ -47,6 +50,11 @@ class _TableIndex:
             self.keys[length] = array("Q", networks) if family == socket.AF_INET else networks
             self.rows[length] = array("I", [value & 0xFFFFFFFF for value in packed])
 
+    def rows_between(self, length: int, low: int, high: int) -> array:
+        """Rows of the /``length`` routes whose network is in [low, high]."""
+        keys = self.keys[length]
+        return self.rows[length][bisect.bisect_left(keys, low):bisect.bisect_right(keys, high)]
+
     def rows_for(self, length: int, address: int) -> list[int]:
         """Rows of the routes for ``address``'s /``length`` prefix, best metric first."""
         keys = self.keys.get(length)
@@ -59,13 +67,23 @@ class _TableIndex:
         return list(self.rows[length][position:end])
 
 
-def _candidates(indexes: list[_TableIndex], address: int) -> Iterator[tuple[int, list[int]]]:
-    """(prefix length, rows), longest prefix first, over one table or merged tables."""
-    lengths = sorted({length for index in indexes for length in index.lengths}, reverse=True)
+def _candidates(indexes: list[_TableIndex], address: int,
+                lengths: Sequence[int] | None = None) -> Iterator[tuple[int, list[int]]]:
+    """(prefix length, rows), longest prefix first, over one table or merged tables.
+
+    ``lengths``: the tables' prefix lengths, longest first, when the caller has them.
+    """
+    if lengths is None:
+        lengths = merged_lengths(indexes)
     for length in lengths:
         rows = [row for index in indexes for row in index.rows_for(length, address)]
         if rows:
             yield length, rows
+
+
+def merged_lengths(indexes: Sequence[_TableIndex]) -> list[int]:
+    """Every prefix length of these tables, longest first."""
+    return sorted({length for index in indexes for length in index.lengths}, reverse=True)
 
 
 def _build_index(routes: RouteTable) -> dict[tuple[int, int], _TableIndex]:
@@ -92,3 +110,46 @@ def _index_for(routes: RouteTable) -> dict[tuple[int, int], _TableIndex]:
     if index is None:
         index = _INDEXES[routes] = _build_index(routes)
     return index
+
+
+# --- queries over the index -----------------------------------------------------------
+
+
+def _selected(routes: RouteTable, family: int, table: int | None
+              ) -> list[tuple[int, _TableIndex]]:
+    """(address bits, index) of each (family, table) the query is about; family 0: both."""
+    return [(index.bits, index) for (index_family, index_table), index in
+            _index_for(routes).items()
+            if (not family or index_family == family) and (table is None or index_table == table)]
+
+
+def covering_rows(routes: RouteTable, family: int, network: int, length: int,
+                  table: int | None = None) -> list[int]:
+    """Rows of the routes that cover ``network/length`` (``ip route show match``), ascending.
+
+    ``family`` 0 stands for ``default``: network 0, length 0 in both families.
+    """
+    found: list[int] = []
+    for bits, index in _selected(routes, family, table):
+        wanted = min(length, bits)
+        for route_length in index.lengths:
+            if route_length <= wanted:
+                shift = bits - route_length
+                key = network >> shift << shift if family else 0
+                found += index.rows_between(route_length, key, key)
+    found.sort()
+    return found
+
+
+def within_rows(routes: RouteTable, family: int, network: int, length: int,
+                table: int | None = None) -> list[int]:
+    """Rows of the routes inside ``network/length`` (``ip route show root``), ascending."""
+    found: list[int] = []
+    for bits, index in _selected(routes, family, table):
+        low = network if family else 0
+        high = low | ((1 << (bits - length)) - 1) if family else (1 << bits) - 1
+        for route_length in index.lengths:
+            if route_length >= length:
+                found += index.rows_between(route_length, low, high)
+    found.sort()
+    return found

@@ -193,9 +193,13 @@ class RouteTable(Sequence[Route]):
     numbers, so narrowing or reordering a million routes costs 4 bytes per row.
     """
 
-    def __init__(self, store: _RouteStore, rows: array | None = None) -> None:
+    def __init__(self, store: _RouteStore, rows: array | None = None,
+                 ascending: bool = False) -> None:
         self._store = store
         self._rows = rows
+        # Rows in dump order (the whole table, or a filter of such a view): then the
+        # prefix index can answer filter(prefix=/match=) in this view's own order.
+        self._ascending = rows is None or ascending
 
     # Sequence protocol ----------------------------------------------------------------
 
@@ -204,7 +208,8 @@ class RouteTable(Sequence[Route]):
 
     def __getitem__(self, position):  # type: ignore[override]
         if isinstance(position, slice):
-            return RouteTable(self._store, array("I", self._row_numbers()[position]))
+            return RouteTable(self._store, array("I", self._row_numbers()[position]),
+                              ascending=self._ascending and (position.step or 1) > 0)
         if position < 0:
             position += len(self)
         if not 0 <= position < len(self):
@@ -273,8 +278,8 @@ class RouteTable(Sequence[Route]):
 
     # Views ----------------------------------------------------------------------------
 
-    def _view(self, rows: Iterable[int]) -> RouteTable:
-        return RouteTable(self._store, array("I", rows))
+    def _view(self, rows: Iterable[int], ascending: bool = False) -> RouteTable:
+        return RouteTable(self._store, array("I", rows), ascending=ascending)
 
     def filter(
         self,
@@ -293,7 +298,9 @@ class RouteTable(Sequence[Route]):
         (like ``ip route show match``) — every route a lookup could fall back to.
 
         Filtering a view only scans that view, so narrowing a search as the user types
-        (filter the previous result again) gets faster with every keystroke.
+        (filter the previous result again) gets faster with every keystroke. With
+        ``prefix`` or ``match`` on a view in dump order, only the routes the prefix index
+        finds are looked at: a few dozen bisections instead of a pass over every row.
         """
         checks = [
             check for check in (
@@ -305,9 +312,32 @@ class RouteTable(Sequence[Route]):
                 self._text_check(text),
             ) if check is not None
         ]
-        return self._view(
-            row for row, record in self._records() if all(check(row, record) for check in checks)
-        )
+        candidates = self._indexed_candidates(prefix, match, table)
+        if candidates is None:
+            return self._view(
+                (row for row, record in self._records()
+                 if all(check(row, record) for check in checks)),
+                ascending=self._ascending)
+        record = self._store.record
+        return self._view((row for row in candidates
+                           if all(check(row, record(row)) for check in checks)),
+                          ascending=True)
+
+    def _indexed_candidates(self, prefix: str | None, match: str | None,
+                            table: int | str | None) -> list[int] | None:
+        """The rows that can meet ``prefix`` / ``match``, from the prefix index, in dump
+        order; None when the view's order is not dump order (the scan keeps it)."""
+        if not self._ascending or (prefix is None and match is None):
+            return None
+        from wizard.network.prefix_index import covering_rows, within_rows
+
+        wanted = None if table is None else table_id(table)
+        found: list[int] | None = None
+        for text, query in ((prefix, within_rows), (match, covering_rows)):
+            if text is not None:
+                rows = query(self, *_parse_prefix(text), table=wanted)
+                found = rows if found is None else sorted(set(found) & set(rows))
+        return found
 
     @staticmethod
     def _family_check(family: int | None) -> Callable | None:
