@@ -93,12 +93,21 @@ def _build_index(routes: RouteTable) -> dict[tuple[int, int], _TableIndex]:
     network, then metric, then dump order — the order the kernel keeps same-prefix
     routes in — without a tuple per route.
     """
+    # One list per (family, table, length), keyed by one int: no tuple per route.
+    lists: dict[int, list[int]] = {}
+    from_bytes, inet = int.from_bytes, socket.AF_INET
+    for index, (family, dst_len, table, metric, dst) in routes.lookup_keys():
+        network = from_bytes(dst, "big")
+        if family == inet:
+            network >>= 96
+        key = table << 16 | family << 8 | dst_len
+        packed = lists.get(key)
+        if packed is None:
+            packed = lists[key] = []
+        packed.append(network << 72 | (metric + 1) << 32 | index)
     groups: dict[tuple[int, int], dict[int, list[int]]] = {}
-    for index, family, table, dst_len, network, metric in routes.lookup_keys():
-        by_length = groups.get((family, table))
-        if by_length is None:
-            by_length = groups[(family, table)] = {}
-        by_length.setdefault(dst_len, []).append(network << 72 | (metric + 1) << 32 | index)
+    for key, packed in lists.items():
+        groups.setdefault((key >> 8 & 0xFF, key >> 16), {})[key & 0xFF] = packed
     return {key: _TableIndex(key[0], by_length) for key, by_length in groups.items()}
 
 
@@ -108,7 +117,13 @@ _INDEXES: weakref.WeakKeyDictionary[RouteTable, dict] = weakref.WeakKeyDictionar
 def _index_for(routes: RouteTable) -> dict[tuple[int, int], _TableIndex]:
     index = _INDEXES.get(routes)
     if index is None:
-        index = _INDEXES[routes] = _build_index(routes)
+        whole = routes.family_of_whole
+        if whole is not None:  # one family of a table: its part of the table's index
+            table, family = whole
+            index = {key: part for key, part in _index_for(table).items() if key[0] == family}
+        else:
+            index = _build_index(routes)
+        _INDEXES[routes] = index
     return index
 
 

@@ -7,6 +7,7 @@ when somebody looks at it, which is what keeps a million routes at ~50 MB.
 from __future__ import annotations
 
 import socket
+import struct
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
@@ -29,6 +30,10 @@ from wizard.network.rtnetlink.names import (
 )
 
 # --- routes: the compact table -------------------------------------------------------
+
+# family, dst_len, table, metric and the destination of a _RECORD, the rest skipped
+_KEY_FIELDS = struct.Struct("=BB4xI4xq12x16s")
+assert _KEY_FIELDS.size == _RECORD.size
 
 
 class Nexthop(NamedTuple):
@@ -200,6 +205,7 @@ class RouteTable(Sequence[Route]):
         # Rows in dump order (the whole table, or a filter of such a view): then the
         # prefix index can answer filter(prefix=/match=) in this view's own order.
         self._ascending = rows is None or ascending
+        self._family_of_whole: tuple[RouteTable, int] | None = None
 
     # Sequence protocol ----------------------------------------------------------------
 
@@ -262,19 +268,22 @@ class RouteTable(Sequence[Route]):
         """The route with dump index ``index`` (``Route.index``), whatever the view."""
         return _decode_route(self._store, index)
 
-    def lookup_keys(self) -> Iterator[tuple[int, int, int, int, int, int]]:
-        """(index, family, table, dst_len, network as int, metric or -1) per route.
+    def lookup_keys(self) -> Iterable[tuple[int, tuple[int, int, int, int, bytes]]]:
+        """(index, (family, dst_len, table, metric or -1, 16 destination bytes)) per route.
 
-        Just what a FIB index needs, without decoding routes: :mod:`wizard.network.lookup`
-        builds its prefix index from this.
+        Just what a FIB index needs, unpacked by :mod:`struct` alone (no other field,
+        no decoding): :mod:`wizard.network.prefix_index` builds its index from this.
         """
-        from_bytes, inet = int.from_bytes, socket.AF_INET
-        for row, record in self._records():
-            family, dst_len, table, metric, dst = (
-                record[0], record[1], record[6], record[8], record[12]
-            )
-            network = from_bytes(dst[:4] if family == inet else dst, "big")
-            yield row, family, table, dst_len, network, metric
+        if self._rows is None:
+            return enumerate(_KEY_FIELDS.iter_unpack(self._store.records))
+        unpack, records, size = _KEY_FIELDS.unpack_from, self._store.records, _RECORD.size
+        return ((row, unpack(records, row * size)) for row in self._rows)
+
+    @property
+    def family_of_whole(self) -> tuple[RouteTable, int] | None:
+        """(the whole table, family) when this view is exactly one family of it, so that
+        the view can share the whole table's prefix index."""
+        return self._family_of_whole
 
     # Views ----------------------------------------------------------------------------
 
@@ -312,16 +321,28 @@ class RouteTable(Sequence[Route]):
                 self._text_check(text),
             ) if check is not None
         ]
+        if self._rows is None and family is not None and len(checks) == 1:
+            return self._one_family(_family_of(family))
         candidates = self._indexed_candidates(prefix, match, table)
         if candidates is None:
-            return self._view(
+            view = self._view(
                 (row for row, record in self._records()
                  if all(check(row, record) for check in checks)),
                 ascending=self._ascending)
+            return view
         record = self._store.record
         return self._view((row for row in candidates
                            if all(check(row, record(row)) for check in checks)),
                           ascending=True)
+
+    def _one_family(self, family: int) -> RouteTable:
+        """The whole table's routes of one family: the family is each record's first byte,
+        so a stride slice of the store lists them all without unpacking a record."""
+        column = self._store.records[::_RECORD.size]
+        view = self._view((row for row, value in enumerate(column) if value == family),
+                          ascending=True)
+        view._family_of_whole = (self, family)
+        return view
 
     def _indexed_candidates(self, prefix: str | None, match: str | None,
                             table: int | str | None) -> list[int] | None:
