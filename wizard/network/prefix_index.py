@@ -44,11 +44,32 @@ class _TableIndex:
         self.lengths = sorted(by_length, reverse=True)
         self.keys: dict[int, Sequence[int]] = {}
         self.rows: dict[int, array] = {}
+        self._blocks: list[int] | None = None
         for length, packed in by_length.items():
             packed.sort()
             networks = [value >> 72 for value in packed]
             self.keys[length] = array("Q", networks) if family == socket.AF_INET else networks
             self.rows[length] = array("I", [value & 0xFFFFFFFF for value in packed])
+
+    @property
+    def blocks(self) -> list[int]:
+        """IPv4 only: per /16 block, a bit mask of the prefix lengths that have a route
+        overlapping that block. A lookup bisects only those lengths: on a full table an
+        address's block holds two or three of the 20-odd lengths. Built on first use."""
+        masks = self._blocks
+        if masks is None:
+            masks = self._blocks = [0] * 65536
+            for length, keys in self.keys.items():
+                bit = 1 << length
+                if length >= 16:
+                    for block in {network >> 16 for network in keys}:
+                        masks[block] |= bit
+                else:
+                    for network in keys:
+                        first = network >> 16
+                        for block in range(first, first + (1 << (16 - length))):
+                            masks[block] |= bit
+        return masks
 
     def rows_between(self, length: int, low: int, high: int) -> array:
         """Rows of the /``length`` routes whose network is in [low, high]."""

@@ -264,6 +264,21 @@ class RouteTable(Sequence[Route]):
         except ValueError:
             return None
 
+    def lookup_fields(self, index: int
+                      ) -> tuple[int, str, int, int | None, int | None, Mapping[str, Any] | None]:
+        """(index, type, flags, metric, pref, raw extras) of one route, without decoding it:
+        what a lookup needs to accept or skip a candidate. The extras are as stored
+        (next hops as tuples, flags at position 3), not as :class:`Route` shows them."""
+        record = _RECORD.unpack_from(self._store.records, index * _RECORD.size)
+        metric, pref = record[8], record[5]
+        return (index, type_name(record[2]), record[7], None if metric < 0 else metric,
+                None if pref == _NO_PREF else pref, self._store.extras.get(index))
+
+    def dst_text(self, index: int) -> str:
+        """iproute2's destination text of one route (``default``, ``a.b.c.d/n``, ...)."""
+        record = _RECORD.unpack_from(self._store.records, index * _RECORD.size)
+        return _dst_text(record[0], record[1], record[12])
+
     def route_by_index(self, index: int) -> Route:
         """The route with dump index ``index`` (``Route.index``), whatever the view."""
         return _decode_route(self._store, index)
