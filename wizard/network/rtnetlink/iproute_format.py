@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from wizard.network.rtnetlink.constants import (
+    _ADDR_BYTES,
+    _HOST_BITS,
     _NO_PREF,
     RT_SCOPE_UNIVERSE,
     RT_TABLE_MAIN,
@@ -131,6 +133,59 @@ def iproute_row(route: Route) -> tuple[str, ...]:
         "" if route.metric is None else str(route.metric),
         " ".join(_flag_names(route.flags, _ROUTE_FLAG_NAMES)),
     )
+
+
+def iproute_text_lines(routes: RouteTable) -> Iterator[str]:
+    """The routes as aligned columns under :data:`IPROUTE_COLUMNS`, header first, one
+    line at a time (each without its newline).
+
+    Why streamed: a million rows of ten strings each held at once is over half a
+    gigabyte. The column widths come from a first pass over the packed records that
+    looks up the text of each distinct value once (only routes with extras, such as
+    multipath, are decoded for it); then each row is decoded, printed and dropped.
+    """
+    widths = _text_widths(routes)
+    for row in (IPROUTE_COLUMNS, *(iproute_row(route) for route in routes)):
+        yield "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+                        ).rstrip()
+
+
+def _text_widths(routes: RouteTable) -> list[int]:
+    """The width of each column of :func:`iproute_text_lines`: what ``max(len(cell))``
+    over :func:`iproute_row` of every route gives, without building a row per route."""
+    store = routes._store
+    widths = [len(title) for title in IPROUTE_COLUMNS]
+    # (type, protocol, scope, table, flags, oif, gateway, prefsrc): few distinct ones,
+    # since addresses and links are interned; the metric's width is its largest value's.
+    distinct: set[tuple[int, ...]] = set()
+    dst_width, metric_max = 0, -1
+    ntop = socket.inet_ntop
+    for row, record in routes._records():
+        if row in store.extras:  # multipath, RTA_VIA...: the decoded route says it all
+            for column, cell in enumerate(iproute_row(_decode_route(store, row))):
+                widths[column] = max(widths[column], len(cell))
+            continue
+        family, dst_len = record[0], record[1]
+        if dst_len:
+            text_len = len(ntop(family, record[12][:_ADDR_BYTES[family]]))
+            if dst_len != _HOST_BITS[family]:
+                text_len += 1 + len(str(dst_len))
+            dst_width = max(dst_width, text_len)
+        else:
+            dst_width = max(dst_width, len("default"))
+        metric_max = max(metric_max, record[8])
+        distinct.add((record[2], record[3], record[4], record[6], record[7], record[9],
+                      record[10], record[11]))
+    widths[1] = max(widths[1], dst_width)
+    widths[8] = max(widths[8], len(str(metric_max)) if metric_max >= 0 else 0)
+    for rtype, protocol, scope, table, flags, oif, gateway, prefsrc in distinct:
+        cells = (type_name(rtype), "", store.addresses[gateway] or "",
+                 store.dev_name(oif) or "", table_name(table), protocol_name(protocol),
+                 scope_name(scope), store.addresses[prefsrc] or "", "",
+                 " ".join(_flag_names(flags, _ROUTE_FLAG_NAMES)))
+        for column, cell in enumerate(cells):
+            widths[column] = max(widths[column], len(cell))
+    return widths
 
 
 # --- fast JSON output ----------------------------------------------------------------
