@@ -113,9 +113,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from wizard.host.simulated import UnknownDemoError
-    from wizard.model import AnswersError
-
     try:
         if args.command == "demos":
             return _cmd_demos()
@@ -145,23 +142,36 @@ def _dispatch(args: argparse.Namespace) -> int:
         handler = {"check": _cmd_check, "plan": _cmd_plan, "apply": _cmd_apply,
                    "undo": _cmd_undo}[args.command]
         return handler(host, choices, args)
-    except (UnknownDemoError, AnswersError) as error:
-        raise UsageError(str(error)) from None
     except BrokenPipeError:
         raise
     except OSError as error:  # a missing namespace, a refused netlink request, ...
         raise UsageError(error.strerror or str(error)) from None
+    except Exception as error:
+        if isinstance(error, _operator_errors()):
+            raise UsageError(str(error)) from None
+        raise
+
+
+def _operator_errors() -> tuple[type[Exception], ...]:
+    """An unknown demo or a bad answers file: the operator's to fix, said in one line.
+    Imported only when something failed: the demo module alone costs a `routes` run
+    tens of milliseconds of start-up."""
+    from wizard.host.simulated import UnknownDemoError
+    from wizard.model import AnswersError
+
+    return (UnknownDemoError, AnswersError)
 
 
 def make_host(args: argparse.Namespace) -> Host:
     from pathlib import Path
 
     from wizard.host.base import Host
-    from wizard.host.simulated import SimulatedHost
 
     demo = getattr(args, "demo", None)
     root = getattr(args, "root", None)
     if demo:
+        from wizard.host.simulated import SimulatedHost
+
         return SimulatedHost(demo, reset=bool(getattr(args, "demo_reset", False)))
     if root:
         if not Path(root).is_dir():
