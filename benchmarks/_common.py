@@ -19,6 +19,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -203,24 +204,29 @@ def timed_run(argv: Sequence[str], stdin: str | None = None,
               ok_codes: tuple[int, ...] = (0,)) -> tuple[float, float]:
     """(wall seconds, peak RSS MB) of one process, output thrown away.
 
-    The peak is the child's own ``ru_maxrss`` from wait4(2); subprocess starts children
-    with vfork/posix_spawn, so it is not this process's high-water mark.
+    The peak comes from ``/usr/bin/time``: a child forked straight from this (larger)
+    Python process would report this process's high-water mark in its own ru_maxrss.
     """
-    start = time.perf_counter()
-    process = subprocess.Popen(list(argv), stdin=subprocess.PIPE if stdin is not None else
-                               subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, env=environment())
-    if stdin is not None:
-        process.stdin.write(stdin.encode())
-        process.stdin.close()
-    _pid, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    error = process.stderr.read().decode(errors="replace")
-    process.stderr.close()
-    if process.returncode not in ok_codes:
-        raise RuntimeError(f"{argv[:6]} exited {process.returncode}: {error[-500:]}")
-    return seconds, usage.ru_maxrss / 1024
+    with tempfile.NamedTemporaryFile("r", prefix="kwb-rss-") as report:
+        start = time.perf_counter()
+        done = subprocess.run(peak_rss_argv(argv, report.name), input=stdin, text=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              env=environment())
+        seconds = time.perf_counter() - start
+        if done.returncode not in ok_codes:
+            raise RuntimeError(f"{argv[:6]} exited {done.returncode}: {done.stderr[-500:]}")
+        return seconds, read_peak_mb(report.name)
+
+
+def peak_rss_argv(argv: Sequence[str], report: str) -> list[str]:
+    """``argv`` under GNU time, which writes the child's peak RSS (KB) to ``report``."""
+    return ["/usr/bin/time", "-q", "-f", "%M", "-o", report, *argv]
+
+
+def read_peak_mb(report: str) -> float:
+    with open(report) as lines:
+        numbers = [line.strip() for line in lines if line.strip().isdigit()]
+    return int(numbers[-1]) / 1024 if numbers else float("nan")
 
 
 def interleaved(ours: Callable[[], tuple[float, float]], peer: Callable[[], tuple[float, float]],

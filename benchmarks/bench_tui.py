@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -34,7 +33,9 @@ import time
 from _common import (
     environment,
     parse_sizes,
+    peak_rss_argv,
     print_rows,
+    read_peak_mb,
     size_label,
     standard_arguments,
     table_namespace,
@@ -171,10 +172,12 @@ class Launch:
 
     def __init__(self, mode: str, *args: str) -> None:
         self.errors = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115  closed with the child
+        self.report = tempfile.NamedTemporaryFile("r", prefix="kwb-rss-")  # noqa: SIM115
         self.started = time.monotonic()
         self.process = subprocess.Popen(
-            [sys.executable, __file__, "--child", mode, *args], env=environment(),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, text=True)
+            peak_rss_argv([sys.executable, __file__, "--child", mode, *args], self.report.name),
+            env=environment(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=self.errors, text=True)
         self.marks: dict[str, float] = {}
         self.events: list[dict] = []
 
@@ -195,11 +198,9 @@ class Launch:
         """Wait for the child; its peak RSS in MB."""
         for line in self.process.stdout:
             self.events.append(json.loads(line))
-        _pid, status, usage = os.wait4(self.process.pid, 0)
-        self.process.returncode = os.waitstatus_to_exitcode(status)
-        if self.process.returncode:
+        if self.process.wait():
             raise RuntimeError(self._errors())
-        return usage.ru_maxrss / 1024
+        return read_peak_mb(self.report.name)
 
 
 def _launch(mode: str, mark: str, *args: str) -> tuple[float, float, dict]:
