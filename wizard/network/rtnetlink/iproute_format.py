@@ -145,9 +145,13 @@ def iproute_text_lines(routes: RouteTable) -> Iterator[str]:
     multipath, are decoded for it); then each row is decoded, printed and dropped.
     """
     widths = _text_widths(routes)
-    for row in (IPROUTE_COLUMNS, *(iproute_row(route) for route in routes)):
-        yield "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)
-                        ).rstrip()
+    yield _aligned(IPROUTE_COLUMNS, widths)
+    for route in routes:
+        yield _aligned(iproute_row(route), widths)
+
+
+def _aligned(row: tuple[str, ...], widths: list[int]) -> str:
+    return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
 
 
 def _text_widths(routes: RouteTable) -> list[int]:
