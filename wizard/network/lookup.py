@@ -159,13 +159,14 @@ class Resolver:
     @staticmethod
     def _lengths_for(plan: tuple[list, dict, list[int]], address: int) -> Iterable[int]:
         """The prefix lengths worth bisecting for ``address``, longest first: in IPv4 only
-        those its /16 block has routes of."""
+        those its block (/16 or /20) has routes of."""
         indexes, _parts, lengths = plan
         if not indexes:
             return lengths
-        block, mask = address >> 16, 0
+        mask = 0
         for index in indexes:
-            mask |= index.blocks[block]
+            shift, masks = index.blocks
+            mask |= masks[address >> shift]
         found = []
         while mask:
             length = mask.bit_length() - 1

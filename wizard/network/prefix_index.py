@@ -44,7 +44,7 @@ class _TableIndex:
         self.lengths = sorted(by_length, reverse=True)
         self.keys: dict[int, Sequence[int]] = {}
         self.rows: dict[int, array] = {}
-        self._blocks: list[int] | None = None
+        self._blocks: tuple[int, Sequence[int]] | None = None
         for length, packed in by_length.items():
             packed.sort()
             networks = [value >> 72 for value in packed]
@@ -52,24 +52,30 @@ class _TableIndex:
             self.rows[length] = array("I", [value & 0xFFFFFFFF for value in packed])
 
     @property
-    def blocks(self) -> list[int]:
-        """IPv4 only: per /16 block, a bit mask of the prefix lengths that have a route
-        overlapping that block. A lookup bisects only those lengths: on a full table an
-        address's block holds two or three of the 20-odd lengths. Built on first use."""
-        masks = self._blocks
-        if masks is None:
-            masks = self._blocks = [0] * 65536
+    def blocks(self) -> tuple[int, Sequence[int]]:
+        """IPv4 only: (shift, masks). ``masks[address >> shift]`` has bit L set when a /L
+        route of this table overlaps that block of addresses, so a lookup bisects only
+        those lengths: on a full table an address's block holds one to three of the
+        20-odd lengths. Blocks are /16s, or /20s in a table of more than 64k routes (an
+        8 MB array, built on the first lookup) where /16s would hold most lengths each."""
+        if self._blocks is None:
+            size = sum(len(keys) for keys in self.keys.values())
+            block_bits = 20 if size > 65536 else 16
+            shift = 32 - block_bits
+            masks = array("Q", bytes(8 << block_bits))
             for length, keys in self.keys.items():
                 bit = 1 << length
-                if length >= 16:
-                    for block in {network >> 16 for network in keys}:
+                if length >= block_bits:
+                    for block in {network >> shift for network in keys}:
                         masks[block] |= bit
                 else:
+                    span = 1 << (block_bits - length)
                     for network in keys:
-                        first = network >> 16
-                        for block in range(first, first + (1 << (16 - length))):
+                        first = network >> shift
+                        for block in range(first, first + span):
                             masks[block] |= bit
-        return masks
+            self._blocks = (shift, masks)
+        return self._blocks
 
     def rows_between(self, length: int, low: int, high: int) -> array:
         """Rows of the /``length`` routes whose network is in [low, high]."""
