@@ -108,3 +108,32 @@ def test_a_filtered_view_keeps_dump_order_for_the_next_query():
     view = routes.filter(family=4).filter(match="10.0.0.0/8")
     assert [route.index for route in view] == sorted(route.index for route in view)
     assert routes.sort("dst").filter(family=4)._ascending is False
+
+
+@pytest.mark.parametrize("size", [3000, 70000], ids=["/16 blocks", "/20 blocks"])
+def test_lookup_blocks_never_skip_a_matching_length(size, monkeypatch):
+    """The per-block length masks only save bisections: every answer (route and trace) is
+    the one of a lookup that bisects every prefix length of the table."""
+    from wizard.network.lookup import Resolver
+
+    rng = random.Random(size)
+    routes = [{"dst": "default", "gateway": "10.0.0.1", "dev": "eth0"}]
+    for _ in range(size):
+        length = rng.choice([8, 12, 15, 16, 17, 19, 20, 21, 22, 23, 24, 24, 24, 25, 28, 32])
+        value = rng.choice((11, 45, 203)) << 24 | rng.getrandbits(12) << 12 | rng.getrandbits(12)
+        network = ipaddress.ip_network((value, length), strict=False)
+        routes.append({"dst": str(network) if length < 32 else str(network.network_address),
+                       "gateway": f"10.0.0.{rng.randint(2, 9)}", "dev": "eth0",
+                       "metric": rng.choice((0, 10))})
+    table = RouteTable.from_iproute_json(routes)
+    rules = [{"priority": 0, "src": "all", "table": "local"},
+             {"priority": 100, "src": "all", "dst": "203.0.0.0", "dstlen": 8, "table": "52"},
+             {"priority": 32766, "src": "all", "table": "main"}]
+    addresses = [f"{rng.choice((11, 45, 203, 99))}.{rng.getrandbits(8)}.{rng.getrandbits(8)}."
+                 f"{rng.getrandbits(8)}" for _ in range(600)]
+    fast = [Resolver(table, rules).lookup(address) for address in addresses]
+    monkeypatch.setattr(Resolver, "_lengths_for", staticmethod(lambda plan, _address: plan[2]))
+    slow = [Resolver(table, rules).lookup(address) for address in addresses]
+    assert [(a["route_index"], a["trace"]) for a in fast] == [
+        (b["route_index"], b["trace"]) for b in slow]
+    assert len({answer["route_index"] for answer in fast}) > 100
