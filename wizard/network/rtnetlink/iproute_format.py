@@ -279,24 +279,35 @@ def iter_iproute_json_text(routes: RouteTable) -> Iterator[str]:
     parts = _JsonFragments(store)
     ntop, inet = socket.inet_ntop, socket.AF_INET
     extras = store.extras
+    # Everything but the destination and the metric, per distinct combination of the
+    # other fields (few in a full table): one dict look-up per route.
+    around: dict[tuple, tuple[str, str, str]] = {}
     for row, record in routes._records():
         if row in extras:
             yield json.dumps(to_iproute_json(_decode_route(store, row)), separators=(",", ":"))
             continue
-        (family, dst_len, rtype, protocol, scope, pref, table, flags, metric, oif, gateway,
-         prefsrc, dst) = record
+        key = record[2:8] + record[9:12]
+        pieces = around.get(key)
+        if pieces is None:
+            rtype, protocol, scope, pref, table, flags, oif, gateway, prefsrc = key
+            pieces = around[key] = (
+                parts.head_part(rtype),
+                "".join(('"', parts.gateway_part(gateway), parts.dev_part(oif),
+                         parts.table_part(table), parts.middle_part(protocol, scope, flags),
+                         parts.prefsrc_part(prefsrc))),
+                parts.tail_part(flags, pref))
+        family, dst_len, metric, dst = record[0], record[1], record[8], record[12]
         if not dst_len:
             dst_text = "default"
         elif family == inet:
             dst_text = ntop(inet, dst[:4]) if dst_len == 32 else f"{ntop(inet, dst[:4])}/{dst_len}"
         else:
             dst_text = _dst_text(family, dst_len, dst)
-        yield "".join((
-            parts.head_part(rtype), dst_text, '"', parts.gateway_part(gateway),
-            parts.dev_part(oif), parts.table_part(table),
-            parts.middle_part(protocol, scope, flags), parts.prefsrc_part(prefsrc),
-            f',"metric":{metric}' if metric >= 0 else "", parts.tail_part(flags, pref),
-        ))
+        head, middle, tail = pieces
+        if metric >= 0:
+            yield f'{head}{dst_text}{middle},"metric":{metric}{tail}'
+        else:
+            yield f"{head}{dst_text}{middle}{tail}"
 
 
 def write_iproute_json(routes: RouteTable, out: IO[str], chunk: int = 2048) -> None:
