@@ -146,8 +146,29 @@ def iproute_text_lines(routes: RouteTable) -> Iterator[str]:
     """
     widths = _text_widths(routes)
     yield _aligned(IPROUTE_COLUMNS, widths)
-    for route in routes:
-        yield _aligned(iproute_row(route), widths)
+    store, sep = routes._store, "  "
+    # The padded cells before and after the destination and the metric, per distinct
+    # combination of the other fields; a line is then five pieces and one rstrip.
+    around: dict[tuple, tuple[str, str, str]] = {}
+    for row, record in routes._records():
+        if row in store.extras:
+            yield _aligned(iproute_row(_decode_route(store, row)), widths)
+            continue
+        key = record[2:5] + record[6:8] + record[9:12]
+        pieces = around.get(key)
+        if pieces is None:
+            rtype, protocol, scope, table, flags, oif, gateway, prefsrc = key
+            pieces = around[key] = (
+                type_name(rtype).ljust(widths[0]) + sep,
+                sep + sep.join(cell.ljust(width) for cell, width in zip(
+                    (store.addresses[gateway] or "", store.dev_name(oif) or "",
+                     table_name(table), protocol_name(protocol), scope_name(scope),
+                     store.addresses[prefsrc] or ""), widths[2:8], strict=True)) + sep,
+                sep + " ".join(_flag_names(flags, _ROUTE_FLAG_NAMES)).ljust(widths[9]))
+        head, middle, tail = pieces
+        metric = record[8]
+        yield (head + _dst_text(record[0], record[1], record[12]).ljust(widths[1]) + middle
+               + ("" if metric < 0 else str(metric)).ljust(widths[8]) + tail).rstrip()
 
 
 def _aligned(row: tuple[str, ...], widths: list[int]) -> str:
