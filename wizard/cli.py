@@ -123,6 +123,11 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             return cmd_cluster(args, UsageError)
         host = make_host(args)
+        if args.command in ("routes", "route", "links") and not any(
+                getattr(args, key, None) for key in ("answers", "role", "kubernetes_version")):
+            # No choices to read or check: the network commands do not use them, and the
+            # answers machinery (YAML) is a fifth of a `routes` run's start-up.
+            return _network_command(host, args)
         choices = make_choices(args)
         if args.command is None:
             if not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -133,12 +138,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             answers = getattr(args, "answers", None)
             return run_app(host, choices, screen=args.screen,
                            answers_path=Path(answers) if answers else None)
-        from wizard import cli_network
-
-        network_handler = {"routes": cli_network.cmd_routes, "route": cli_network.cmd_route,
-                           "links": cli_network.cmd_links}.get(args.command)
-        if network_handler:
-            return network_handler(host, args)
+        if args.command in ("routes", "route", "links"):
+            return _network_command(host, args)
         handler = {"check": _cmd_check, "plan": _cmd_plan, "apply": _cmd_apply,
                    "undo": _cmd_undo}[args.command]
         return handler(host, choices, args)
@@ -150,6 +151,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         if isinstance(error, _operator_errors()):
             raise UsageError(str(error)) from None
         raise
+
+
+def _network_command(host: Host, args: argparse.Namespace) -> int:
+    from wizard import cli_network
+
+    return {"routes": cli_network.cmd_routes, "route": cli_network.cmd_route,
+            "links": cli_network.cmd_links}[args.command](host, args)
 
 
 def _operator_errors() -> tuple[type[Exception], ...]:
