@@ -116,9 +116,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from wizard.host.simulated import UnknownDemoError
-    from wizard.model import AnswersError
-
     try:
         if args.command == "demos":
             return _cmd_demos()
@@ -129,6 +126,11 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             return cmd_cluster(args, UsageError)
         host = make_host(args)
+        if args.command in ("routes", "route", "links") and not any(
+                getattr(args, key, None) for key in ("answers", "role", "kubernetes_version")):
+            # No choices to read or check: the network commands do not use them, and the
+            # answers machinery (YAML) is a fifth of a `routes` run's start-up.
+            return _network_command(host, args)
         choices = make_choices(args)
         if args.command is None:
             if not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -139,12 +141,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             answers = getattr(args, "answers", None)
             return run_app(host, choices, screen=args.screen,
                            answers_path=Path(answers) if answers else None)
-        from wizard import cli_network
-
-        network_handler = {"routes": cli_network.cmd_routes, "route": cli_network.cmd_route,
-                           "links": cli_network.cmd_links}.get(args.command)
-        if network_handler:
-            return network_handler(host, args)
+        if args.command in ("routes", "route", "links"):
+            return _network_command(host, args)
         if args.command == "kubeadm":
             from wizard.cli_kubeadm import cmd_kubeadm
 
@@ -152,23 +150,43 @@ def _dispatch(args: argparse.Namespace) -> int:
         handler = {"check": _cmd_check, "plan": _cmd_plan, "apply": _cmd_apply,
                    "undo": _cmd_undo}[args.command]
         return handler(host, choices, args)
-    except (UnknownDemoError, AnswersError) as error:
-        raise UsageError(str(error)) from None
     except BrokenPipeError:
         raise
     except OSError as error:  # a missing namespace, a refused netlink request, ...
         raise UsageError(error.strerror or str(error)) from None
+    except Exception as error:
+        if isinstance(error, _operator_errors()):
+            raise UsageError(str(error)) from None
+        raise
+
+
+def _network_command(host: Host, args: argparse.Namespace) -> int:
+    from wizard import cli_network
+
+    return {"routes": cli_network.cmd_routes, "route": cli_network.cmd_route,
+            "links": cli_network.cmd_links}[args.command](host, args)
+
+
+def _operator_errors() -> tuple[type[Exception], ...]:
+    """An unknown demo or a bad answers file: the operator's to fix, said in one line.
+    Imported only when something failed: the demo module alone costs a `routes` run
+    tens of milliseconds of start-up."""
+    from wizard.host.simulated import UnknownDemoError
+    from wizard.model import AnswersError
+
+    return (UnknownDemoError, AnswersError)
 
 
 def make_host(args: argparse.Namespace) -> Host:
     from pathlib import Path
 
     from wizard.host.base import Host
-    from wizard.host.simulated import SimulatedHost
 
     demo = getattr(args, "demo", None)
     root = getattr(args, "root", None)
     if demo:
+        from wizard.host.simulated import SimulatedHost
+
         return SimulatedHost(demo, reset=bool(getattr(args, "demo_reset", False)))
     if root:
         if not Path(root).is_dir():

@@ -57,11 +57,7 @@ def network_of(host: Host):
 
 def cmd_routes(host: Host, args: argparse.Namespace) -> int:
     from wizard.cli import UsageError
-    from wizard.network.rtnetlink.iproute_format import (
-        IPROUTE_COLUMNS,
-        iproute_row,
-        write_iproute_json,
-    )
+    from wizard.network.rtnetlink.iproute_format import iproute_text_lines, write_iproute_json
     from wizard.network.rtnetlink.names import table_id
 
     table = network_of(host).routes(args.family)
@@ -74,8 +70,8 @@ def cmd_routes(host: Host, args: argparse.Namespace) -> int:
         write_iproute_json(table, sys.stdout)
         sys.stdout.write("\n")
         return 0
-    rows = [IPROUTE_COLUMNS, *(iproute_row(route) for route in table)]
-    print(_columns(rows))
+    for line in iproute_text_lines(table):
+        sys.stdout.write(line + "\n")
     print(f"{len(table)} route(s)")
     return 0
 

@@ -160,6 +160,40 @@ def test_many_lookups_share_one_session_and_equal_ip_route_get(
             _assert_same_answer(ours, scenario.route_get(dst, src), dst, src)
 
 
+def test_many_lookups_go_out_in_batches_and_keep_their_order(
+    scenario: Netns, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hundreds of addresses (rejects among them) in one send(2) per 128 after the link
+    dump, each answer in its address's place, as ``ip route get`` gives it alone."""
+    sends: list[int] = []
+
+    class CountingSession(route_get._Session):
+        def __init__(self, netns: str | None) -> None:
+            super().__init__(netns)
+            real = self.sock
+
+            class Counting:
+                def send(self, data: bytes) -> int:
+                    sends.append(len(data))
+                    return real.send(data)
+
+                def __getattr__(self, name: str):
+                    return getattr(real, name)
+
+            self.sock = Counting()
+
+    monkeypatch.setattr(route_get, "_Session", CountingSession)
+    queries = scenario.random_queries(socket.AF_INET, 150) + scenario.random_queries(
+        socket.AF_INET6, 150)
+    destinations = [dst for dst, _src in queries]
+    answers = kernel_route_get_many(destinations, netns=scenario.name)
+    assert len(destinations) > 256
+    assert len(sends) == 1 + -(-len(destinations) // 128), sends
+    assert any("error" in answer for answer in answers)
+    for dst, ours in zip(destinations, answers, strict=True):
+        _assert_same_answer(ours, scenario.route_get(dst, None), dst, None)
+
+
 def test_missing_namespace_is_a_clear_error() -> None:
     name = f"kwt-{os.getpid()}-does-not-exist"
     with pytest.raises(NetnsNotFoundError) as caught:

@@ -108,6 +108,7 @@ class LiveNetwork(NetworkView):
         Network page following netlink changes) still read the kernel afresh."""
         outer = getattr(self._local, "routes", None) is not None
         if not outer:
+            self._local.families = {}
             try:
                 self._local.routes = self._dump(None)
             except OSError:  # each reader meets the error itself and says what it means
@@ -116,7 +117,7 @@ class LiveNetwork(NetworkView):
             yield
         finally:
             if not outer:
-                self._local.routes = None
+                self._local.routes = self._local.families = None
 
     def _dump(self, family: int | None):
         from wizard.network.rtnetlink.decode import dump_routes
@@ -135,31 +136,24 @@ class LiveNetwork(NetworkView):
         return IPRoute(netns=self.netns, flags=0) if self.netns else IPRoute()
 
     def links(self) -> list[Link]:
-        with self._ipr() as ipr:
-            raw_links = ipr.get_links()
-            raw_addrs = ipr.get_addr()
-        names = {link["index"]: link.get("ifname") for link in raw_links}
+        from wizard.network.rtnetlink.links import dump_links_and_addresses
+
+        raw_links, raw_addrs = dump_links_and_addresses(self.netns)
+        names = {link.index: link.name for link in raw_links}
         by_index: dict[int, list[Address]] = {}
         for raw in raw_addrs:
-            family = 4 if raw["family"] == 2 else 6
-            by_index.setdefault(raw["index"], []).append(Address(
-                dev=names.get(raw["index"], str(raw["index"])), family=family,
-                address=raw.get("IFA_ADDRESS"), prefixlen=raw["prefixlen"],
+            by_index.setdefault(raw.index, []).append(Address(
+                dev=names.get(raw.index, str(raw.index)),
+                family=4 if raw.family == socket.AF_INET else 6, address=raw.address,
+                prefixlen=raw.prefixlen,
                 scope={0: "global", 200: "site", 253: "link", 254: "host"}.get(
-                    raw["scope"], str(raw["scope"]))))
-        links = []
-        for raw in raw_links:
-            info = raw.get("IFLA_LINKINFO")
-            kind = info.get("IFLA_INFO_KIND") if info else None
-            name = raw.get("ifname")
-            master = names.get(raw.get("IFLA_MASTER"), "") if raw.get("IFLA_MASTER") else ""
-            links.append(Link(
-                index=raw["index"], name=name,
-                kind=classify_link(self.host, name, kind, bool(raw["flags"] & 0x8)),
-                mac=raw.get("IFLA_ADDRESS") or "", mtu=raw.get("IFLA_MTU") or 0,
-                state=raw.get("IFLA_OPERSTATE") or "UNKNOWN", master=master,
-                addresses=tuple(by_index.get(raw["index"], ()))))
-        return links
+                    raw.scope, str(raw.scope))))
+        return [Link(index=raw.index, name=raw.name,
+                     kind=classify_link(self.host, raw.name, raw.kind, raw.loopback),
+                     mac=raw.mac, mtu=raw.mtu, state=raw.state,
+                     master=names.get(raw.master, "") if raw.master else "",
+                     addresses=tuple(by_index.get(raw.index, ())))
+                for raw in raw_links]
 
     def routes(self, family: int | None = None):
         shared = getattr(self._local, "routes", None)
@@ -167,8 +161,12 @@ class LiveNetwork(NetworkView):
             return self._dump(family)
         if family is None:
             return shared
-        return shared.filter(family=socket.AF_INET6 if family in (6, socket.AF_INET6)
-                             else socket.AF_INET)
+        wanted = socket.AF_INET6 if family in (6, socket.AF_INET6) else socket.AF_INET
+        # One view per family and snapshot: each reader then shares its prefix index too.
+        view = self._local.families.get(wanted)
+        if view is None:
+            view = self._local.families[wanted] = shared.filter(family=wanted)
+        return view
 
     def rules(self) -> list[dict[str, Any]]:
         from wizard.network.rtnetlink.rules import dump_rules

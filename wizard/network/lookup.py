@@ -27,18 +27,18 @@ from __future__ import annotations
 
 import errno
 import socket
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from wizard.network.policy_rules import _DEFAULT_RULES, _LOOPBACK_DEV, _Flow, _Rule, _rules_for
 from wizard.network.prefix_index import (
     _BITS,
     _address_int,
-    _candidates,
     _covers,
     _family_of_address,
     _index_for,
+    merged_lengths,
 )
 from wizard.network.rtnetlink.constants import (
     RT_TABLE_DEFAULT,
@@ -61,32 +61,50 @@ _ROUTE_ERRORS = {"blackhole": errno.EINVAL, "unreachable": errno.EHOSTUNREACH,
                  "prohibit": errno.EACCES}
 
 
-@dataclass
 class _TableAnswer:
-    """What one table said: a usable route, a reject, or "go on" (throw / nothing)."""
+    """What one table said: a usable route, a reject, or "go on" (throw / nothing).
 
-    route: Route | None = None
-    error: int | None = None
-    throw: bool = False
-    merged: bool = False  # answered by the merged local+main table (reported as main)
+    The route is decoded from its packed record only when somebody reads ``route``: a
+    lookup that a rule then suppresses, or that falls through, never pays for it.
+    """
+
+    __slots__ = ("row", "dst_len", "error", "throw", "merged", "_routes", "_route")
+
+    def __init__(self, row: int | None = None, dst_len: int = 0, error: int | None = None,
+                 throw: bool = False, routes: RouteTable | None = None,
+                 route: Route | None = None) -> None:
+        self.row, self.dst_len, self.error, self.throw = row, dst_len, error, throw
+        self.merged = False  # answered by the merged local+main table (reported as main)
+        self._routes, self._route = routes, route
+
+    @property
+    def found(self) -> bool:
+        return self.row is not None
+
+    @property
+    def route(self) -> Route | None:
+        if self._route is None and self.row is not None and self._routes is not None:
+            self._route = self._routes.route_by_index(self.row)
+        return self._route
 
     @property
     def final(self) -> bool:
-        return self.error is not None or (self.route is not None and not self.throw)
+        return self.error is not None or (self.found and not self.throw)
 
 
-def _pref_rank(route: Route) -> int:
-    return {1: 3, 0: 2, 3: 1}.get(route.pref if route.pref is not None else 0, 2)
+_PREF_RANKS = {1: 3, 0: 2, 3: 1}  # RFC 4191 router preference: high, medium, low
 
 
-def _is_dead(route: Route) -> bool:
-    if route.nexthops:
-        return all(hop.flags & RTNH_F_DEAD for hop in route.nexthops)
-    return bool(route.flags & RTNH_F_DEAD)
+def _is_dead(flags: int, extras: Mapping[str, Any] | None) -> bool:
+    """From the packed record: every next hop (or the only one) is marked dead."""
+    hops = extras.get("nexthops") if extras else None
+    if hops:
+        return all(hop[3] & RTNH_F_DEAD for hop in hops)
+    return bool(flags & RTNH_F_DEAD)
 
 
-def _source_matches(route: Route, flow: _Flow) -> bool:
-    source = (route.extras or {}).get("from")
+def _source_matches(extras: Mapping[str, Any] | None, flow: _Flow) -> bool:
+    source = extras.get("from") if extras else None
     if source is None:
         return True
     text, _, length = source.partition("/")
@@ -117,33 +135,89 @@ class Resolver:
             list(_DEFAULT_RULES[socket.AF_INET])
         )
         self._addresses = _parse_addresses(addresses)
+        self._plans: dict[tuple[int, tuple[int, ...]], list[tuple[int, list[tuple]]]] = {}
 
     # table level ------------------------------------------------------------------
 
+    def _plan(self, family: int, tables: tuple[int, ...]) -> tuple[list, dict, list[int]]:
+        """What to bisect for these tables: their indexes, per prefix length the (networks,
+        rows, shift) of each table that has it, and the lengths, longest first. Made once
+        per Resolver and table set."""
+        key = (family, tables)
+        plan = self._plans.get(key)
+        if plan is None:
+            all_indexes = _index_for(self.routes)
+            indexes = [all_indexes[k] for k in ((family, t) for t in tables) if k in all_indexes]
+            lengths = merged_lengths(indexes)
+            parts = {length: [(index.keys[length], index.rows[length], index.bits - length)
+                              for index in indexes if length in index.keys]
+                     for length in lengths}
+            plan = self._plans[key] = (indexes if family == socket.AF_INET else [], parts,
+                                       lengths)
+        return plan
+
+    @staticmethod
+    def _lengths_for(plan: tuple[list, dict, list[int]], address: int) -> Iterable[int]:
+        """The prefix lengths worth bisecting for ``address``, longest first: in IPv4 only
+        those its block (/16 or /20) has routes of."""
+        indexes, _parts, lengths = plan
+        if not indexes:
+            return lengths
+        mask = 0
+        for index in indexes:
+            shift, masks = index.blocks
+            mask |= masks[address >> shift]
+        found = []
+        while mask:
+            length = mask.bit_length() - 1
+            found.append(length)
+            mask ^= 1 << length
+        return found
+
     def _table_lookup(self, flow: _Flow, tables: tuple[int, ...], trace: list[str]
                       ) -> _TableAnswer:
-        """fib_table_lookup(): longest prefix, then the first usable route for it."""
-        all_indexes = _index_for(self.routes)
-        indexes = [all_indexes[key] for key in ((flow.family, t) for t in tables)
-                   if key in all_indexes]
-        for length, rows in _candidates(indexes, flow.dst):
-            routes = [self.routes.route_by_index(row) for row in rows]
-            if flow.family == socket.AF_INET6:  # same metric: higher router preference
-                routes.sort(key=lambda route: (route.metric or 0, -_pref_rank(route)))
-            for route in routes:
-                if "tos" in (route.extras or {}) or not _source_matches(route, flow):
+        """fib_table_lookup(): longest prefix, then the first usable route for it.
+
+        Candidates are judged on their packed records (type, flags, metric, the rare
+        extras); only the route that answers is decoded, and only when it is read.
+        """
+        routes, address = self.routes, flow.dst
+        plan = self._plan(flow.family, tables)
+        parts_of = plan[1]
+        for length in self._lengths_for(plan, address):
+            rows: list[int] = []
+            for keys, part_rows, shift in parts_of[length]:
+                network = address >> shift << shift
+                position = bisect_left(keys, network)
+                if position == len(keys) or keys[position] != network:
                     continue
-                if route.type in _ROUTE_ERRORS:
-                    trace.append(f"  /{length}: {route.type} {route.dst}")
-                    return _TableAnswer(route=route, error=_ROUTE_ERRORS[route.type])
-                if route.type == "throw":
-                    trace.append(f"  /{length}: throw {route.dst}: back to the rules")
-                    return _TableAnswer(route=route, throw=True)
-                if _is_dead(route):
-                    trace.append(f"  /{length}: {route.dst} skipped, its next hops are dead")
+                end = position + 1
+                while end < len(keys) and keys[end] == network:
+                    end += 1
+                rows += part_rows[position:end]
+            if not rows:
+                continue
+            fields = [routes.lookup_fields(row) for row in rows]
+            if flow.family == socket.AF_INET6 and len(rows) > 1:
+                # same metric: the higher router preference first (a stable sort keeps
+                # the kernel's order otherwise)
+                fields.sort(key=lambda f: (f[3] or 0, -_PREF_RANKS.get(
+                    f[4] if f[4] is not None else 0, 2)))
+            for row, kind, flags, metric, _pref, extras in fields:
+                if (extras and "tos" in extras) or not _source_matches(extras, flow):
                     continue
-                trace.append(f"  /{length}: {route.dst} (metric {route.metric or 0})")
-                return _TableAnswer(route=route)
+                if kind in _ROUTE_ERRORS:
+                    trace.append(f"  /{length}: {kind} {routes.dst_text(row)}")
+                    return _TableAnswer(row, length, error=_ROUTE_ERRORS[kind], routes=routes)
+                if kind == "throw":
+                    trace.append(f"  /{length}: throw {routes.dst_text(row)}: back to the rules")
+                    return _TableAnswer(row, length, throw=True, routes=routes)
+                if _is_dead(flags, extras):
+                    trace.append(f"  /{length}: {routes.dst_text(row)} skipped, its next hops "
+                                 "are dead")
+                    continue
+                trace.append(f"  /{length}: {routes.dst_text(row)} (metric {metric or 0})")
+                return _TableAnswer(row, length, routes=routes)
         return _TableAnswer()
 
     # rule level -------------------------------------------------------------------
@@ -155,8 +229,8 @@ class Resolver:
         trace.append("no custom IPv4 rules: the kernel looks up local and main as one table")
         answer = self._table_lookup(flow, (RT_TABLE_LOCAL, RT_TABLE_MAIN), trace)
         answer.merged = True
-        rule = local_rule if answer.route and answer.route.table == RT_TABLE_LOCAL else main_rule
-        if answer.route is not None and answer.error is None and not answer.throw:
+        rule = local_rule if answer.found and answer.route.table == RT_TABLE_LOCAL else main_rule
+        if answer.found and answer.error is None and not answer.throw:
             return rule, answer
         if (socket.AF_INET, RT_TABLE_DEFAULT) in _index_for(self.routes):
             trace.append(f"rule {default_rule.describe()}")
@@ -192,8 +266,8 @@ class Resolver:
             answer = self._table_lookup(flow, (rule.table,), trace)
             if not answer.final:
                 continue
-            if answer.error is None and answer.route.dst_len <= rule.suppress_prefixlen:
-                trace.append(f"  suppressed: /{answer.route.dst_len} is within "
+            if answer.error is None and answer.dst_len <= rule.suppress_prefixlen:
+                trace.append(f"  suppressed: /{answer.dst_len} is within "
                              f"suppress_prefixlength {rule.suppress_prefixlen}")
                 continue
             return rule, answer
@@ -254,7 +328,7 @@ class Resolver:
         """The local-table route that makes ``address`` one of this host's (its dev owns it)."""
         flow = _Flow(socket.AF_INET, address, 0, 0, 0)
         answer = self._table_lookup(flow, (RT_TABLE_LOCAL,), [])
-        if answer.route is not None and answer.route.type == "local":
+        if answer.found and answer.route.type == "local":
             return answer.route
         return None
 
@@ -389,9 +463,10 @@ def kubeadm_advertise_address(
     """
     table = routes if isinstance(routes, RouteTable) else RouteTable.from_iproute_json(routes)
     wanted = socket.AF_INET6 if family in (6, socket.AF_INET6) else socket.AF_INET
+    everything = "::/0" if wanted == socket.AF_INET6 else "0.0.0.0/0"
     defaults = [
-        route for route in table.filter(table=RT_TABLE_MAIN, family=wanted)
-        if route.dst_len == 0 and route.type == "unicast"
+        route for route in table.filter(table=RT_TABLE_MAIN, family=wanted, match=everything)
+        if route.type == "unicast"
     ]
     if not defaults:
         return None

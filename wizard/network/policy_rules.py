@@ -51,20 +51,34 @@ class _Rule:
     source: Mapping[str, Any]
 
     def matches(self, flow: _Flow) -> bool:
-        """fib_rule_match(): every selector must hold; ``not`` inverts the whole test."""
-        bits = _BITS[flow.family]
-        matched = not self.unmatchable and all((
-            self.src is None or _covers(*self.src, flow.src, bits),
-            self.dst is None or _covers(*self.dst, flow.dst, bits),
-            self.iif is None or self.iif == _LOOPBACK_DEV,
-            self.oif is None,
-            self.fwmark is None or not (self.fwmark ^ flow.mark) & self.fwmask,
-            self.uid_range is None or self.uid_range[0] <= flow.uid <= self.uid_range[1],
-        ))
-        return matched != self.invert
+        """fib_rule_match(): every selector must hold; ``not`` inverts the whole test.
+        The first selector that fails decides (every lookup asks every rule before its
+        own, so this stops early)."""
+        return self._selectors_hold(flow) != self.invert
+
+    def _selectors_hold(self, flow: _Flow) -> bool:
+        if self.unmatchable:
+            return False
+        if self.src is not None and not _covers(*self.src, flow.src, _BITS[flow.family]):
+            return False
+        if self.dst is not None and not _covers(*self.dst, flow.dst, _BITS[flow.family]):
+            return False
+        if (self.iif is not None and self.iif != _LOOPBACK_DEV) or self.oif is not None:
+            return False
+        if self.fwmark is not None and (self.fwmark ^ flow.mark) & self.fwmask:
+            return False
+        return self.uid_range is None or self.uid_range[0] <= flow.uid <= self.uid_range[1]
 
     def describe(self) -> str:
-        """The rule roughly as ``ip rule`` prints it, for the lookup trace."""
+        """The rule roughly as ``ip rule`` prints it, for the lookup trace (made once:
+        every lookup's trace names the rules it passes)."""
+        text = self.__dict__.get("_described")
+        if text is None:
+            text = self._describe()
+            object.__setattr__(self, "_described", text)
+        return text
+
+    def _describe(self) -> str:
         source = self.source
         text = f"{self.priority}: {'not ' if self.invert else ''}from {source.get('src', 'all')}"
         if "srclen" in source:

@@ -1,8 +1,11 @@
-"""Longest-prefix match over a RouteTable without decoding its routes.
+"""Longest-prefix match, and which routes cover or sit inside a prefix, without a scan.
 
 A lookup on a full BGP table must not walk a million routes, so each (family, table)
 gets sorted networks per prefix length, searched with :mod:`bisect`; the index is built
-once per table and cached with it.
+once per table and cached with it. The same index answers ``ip route show match P``
+(:func:`covering_rows`: one bisection per prefix length) and ``ip route show root P``
+(:func:`within_rows`: one range per prefix length), so the checks' overlap, free-block
+and default-route questions cost a few dozen bisections instead of a pass over every row.
 """
 
 from __future__ import annotations
@@ -41,11 +44,43 @@ class _TableIndex:
         self.lengths = sorted(by_length, reverse=True)
         self.keys: dict[int, Sequence[int]] = {}
         self.rows: dict[int, array] = {}
+        self._blocks: tuple[int, Sequence[int]] | None = None
         for length, packed in by_length.items():
             packed.sort()
             networks = [value >> 72 for value in packed]
             self.keys[length] = array("Q", networks) if family == socket.AF_INET else networks
             self.rows[length] = array("I", [value & 0xFFFFFFFF for value in packed])
+
+    @property
+    def blocks(self) -> tuple[int, Sequence[int]]:
+        """IPv4 only: (shift, masks). ``masks[address >> shift]`` has bit L set when a /L
+        route of this table overlaps that block of addresses, so a lookup bisects only
+        those lengths: on a full table an address's block holds one to three of the
+        20-odd lengths. Blocks are /16s, or /20s in a table of more than 64k routes (an
+        8 MB array, built on the first lookup) where /16s would hold most lengths each."""
+        if self._blocks is None:
+            size = sum(len(keys) for keys in self.keys.values())
+            block_bits = 20 if size > 65536 else 16
+            shift = 32 - block_bits
+            masks = array("Q", bytes(8 << block_bits))
+            for length, keys in self.keys.items():
+                bit = 1 << length
+                if length >= block_bits:
+                    for block in {network >> shift for network in keys}:
+                        masks[block] |= bit
+                else:
+                    span = 1 << (block_bits - length)
+                    for network in keys:
+                        first = network >> shift
+                        for block in range(first, first + span):
+                            masks[block] |= bit
+            self._blocks = (shift, masks)
+        return self._blocks
+
+    def rows_between(self, length: int, low: int, high: int) -> array:
+        """Rows of the /``length`` routes whose network is in [low, high]."""
+        keys = self.keys[length]
+        return self.rows[length][bisect.bisect_left(keys, low):bisect.bisect_right(keys, high)]
 
     def rows_for(self, length: int, address: int) -> list[int]:
         """Rows of the routes for ``address``'s /``length`` prefix, best metric first."""
@@ -59,13 +94,23 @@ class _TableIndex:
         return list(self.rows[length][position:end])
 
 
-def _candidates(indexes: list[_TableIndex], address: int) -> Iterator[tuple[int, list[int]]]:
-    """(prefix length, rows), longest prefix first, over one table or merged tables."""
-    lengths = sorted({length for index in indexes for length in index.lengths}, reverse=True)
+def _candidates(indexes: list[_TableIndex], address: int,
+                lengths: Sequence[int] | None = None) -> Iterator[tuple[int, list[int]]]:
+    """(prefix length, rows), longest prefix first, over one table or merged tables.
+
+    ``lengths``: the tables' prefix lengths, longest first, when the caller has them.
+    """
+    if lengths is None:
+        lengths = merged_lengths(indexes)
     for length in lengths:
         rows = [row for index in indexes for row in index.rows_for(length, address)]
         if rows:
             yield length, rows
+
+
+def merged_lengths(indexes: Sequence[_TableIndex]) -> list[int]:
+    """Every prefix length of these tables, longest first."""
+    return sorted({length for index in indexes for length in index.lengths}, reverse=True)
 
 
 def _build_index(routes: RouteTable) -> dict[tuple[int, int], _TableIndex]:
@@ -75,12 +120,21 @@ def _build_index(routes: RouteTable) -> dict[tuple[int, int], _TableIndex]:
     network, then metric, then dump order — the order the kernel keeps same-prefix
     routes in — without a tuple per route.
     """
+    # One list per (family, table, length), keyed by one int: no tuple per route.
+    lists: dict[int, list[int]] = {}
+    from_bytes, inet = int.from_bytes, socket.AF_INET
+    for index, (family, dst_len, table, metric, dst) in routes.lookup_keys():
+        network = from_bytes(dst, "big")
+        if family == inet:
+            network >>= 96
+        key = table << 16 | family << 8 | dst_len
+        packed = lists.get(key)
+        if packed is None:
+            packed = lists[key] = []
+        packed.append(network << 72 | (metric + 1) << 32 | index)
     groups: dict[tuple[int, int], dict[int, list[int]]] = {}
-    for index, family, table, dst_len, network, metric in routes.lookup_keys():
-        by_length = groups.get((family, table))
-        if by_length is None:
-            by_length = groups[(family, table)] = {}
-        by_length.setdefault(dst_len, []).append(network << 72 | (metric + 1) << 32 | index)
+    for key, packed in lists.items():
+        groups.setdefault((key >> 8 & 0xFF, key >> 16), {})[key & 0xFF] = packed
     return {key: _TableIndex(key[0], by_length) for key, by_length in groups.items()}
 
 
@@ -90,5 +144,54 @@ _INDEXES: weakref.WeakKeyDictionary[RouteTable, dict] = weakref.WeakKeyDictionar
 def _index_for(routes: RouteTable) -> dict[tuple[int, int], _TableIndex]:
     index = _INDEXES.get(routes)
     if index is None:
-        index = _INDEXES[routes] = _build_index(routes)
+        whole = routes.family_of_whole
+        if whole is not None:  # one family of a table: its part of the table's index
+            table, family = whole
+            index = {key: part for key, part in _index_for(table).items() if key[0] == family}
+        else:
+            index = _build_index(routes)
+        _INDEXES[routes] = index
     return index
+
+
+# --- queries over the index -----------------------------------------------------------
+
+
+def _selected(routes: RouteTable, family: int, table: int | None
+              ) -> list[tuple[int, _TableIndex]]:
+    """(address bits, index) of each (family, table) the query is about; family 0: both."""
+    return [(index.bits, index) for (index_family, index_table), index in
+            _index_for(routes).items()
+            if (not family or index_family == family) and (table is None or index_table == table)]
+
+
+def covering_rows(routes: RouteTable, family: int, network: int, length: int,
+                  table: int | None = None) -> list[int]:
+    """Rows of the routes that cover ``network/length`` (``ip route show match``), ascending.
+
+    ``family`` 0 stands for ``default``: network 0, length 0 in both families.
+    """
+    found: list[int] = []
+    for bits, index in _selected(routes, family, table):
+        wanted = min(length, bits)
+        for route_length in index.lengths:
+            if route_length <= wanted:
+                shift = bits - route_length
+                key = network >> shift << shift if family else 0
+                found += index.rows_between(route_length, key, key)
+    found.sort()
+    return found
+
+
+def within_rows(routes: RouteTable, family: int, network: int, length: int,
+                table: int | None = None) -> list[int]:
+    """Rows of the routes inside ``network/length`` (``ip route show root``), ascending."""
+    found: list[int] = []
+    for bits, index in _selected(routes, family, table):
+        low = network if family else 0
+        high = low | ((1 << (bits - length)) - 1) if family else (1 << bits) - 1
+        for route_length in index.lengths:
+            if route_length >= length:
+                found += index.rows_between(route_length, low, high)
+    found.sort()
+    return found

@@ -6,6 +6,7 @@ The route loop is the hot path of the whole reader; see :func:`_append_route_mes
 from __future__ import annotations
 
 import functools
+import operator
 import os
 import socket
 import struct
@@ -254,18 +255,118 @@ def _rare_attribute(
         extras["ttl-propogate"] = bool(data[start])  # sic: iproute2's spelling
 
 
+class _Layout:
+    """One message shape (the attributes, their order and sizes) unpacked by one struct.
+
+    A full table's routes nearly all look alike (IPv4: table, dst, gateway, oif; IPv6
+    adds metric, an all-zero cache info and pref), so after the first message of a
+    shape the others of the same length are read by one ``unpack_from``, checked
+    against the shape (every attribute header, and the cache info's zero fields) with
+    one tuple comparison, and never walked attribute by attribute.
+    """
+
+    __slots__ = ("unpack", "checked", "expected", "fields")
+
+    _VALUES = {RTA_TABLE: ("I", 8), RTA_OIF: ("I", 8), RTA_PRIORITY: ("I", 8),
+               RTA_PREF: ("B3x", 5), RTA_CACHEINFO: ("8x8s4x12s", 36)}
+    _ADDRESSES = (RTA_DST, RTA_GATEWAY, RTA_PREFSRC)
+
+    def __init__(self, unpack, checked: list[int], expected: tuple, fields: dict[int, int]
+                 ) -> None:
+        self.unpack, self.expected, self.fields = unpack, expected, fields
+        self.checked = operator.itemgetter(*checked)
+
+    @classmethod
+    def of(cls, data: bytes, start: int, end: int) -> _Layout | None:
+        """The layout of this message, or None when it has anything else (tos, a rare
+        attribute, an unusual size): such messages always take the attribute walk."""
+        if data[start + 3] or data[start] not in (socket.AF_INET, socket.AF_INET6):  # tos
+            return None
+        fmt, checked, fields, slot = ["=BBBBBBBBI"], [0, 3], {}, 9
+        position = start + 12
+        while position < end:
+            length, attr_type = _RTATTR.unpack_from(data, position)
+            if attr_type in cls._VALUES:
+                value, size = cls._VALUES[attr_type]
+                if length != size:
+                    return None
+            elif attr_type in cls._ADDRESSES and length in (8, 20):
+                value = f"{length - 4}s"
+            else:
+                return None
+            fmt.append("HH" + value)
+            checked += [slot, slot + 1]
+            if attr_type == RTA_CACHEINFO:
+                checked += [slot + 2, slot + 3]  # the fields that must be zero
+            else:
+                fields[attr_type] = slot + 2
+            slot += 4 if attr_type == RTA_CACHEINFO else 3
+            position += (length + 3) & ~3
+        if position != end:
+            return None
+        unpack = struct.Struct("".join(fmt)).unpack_from
+        values = unpack(data, start)
+        if not _zero_cacheinfo(values, fmt):
+            return None
+        return cls(unpack, checked, operator.itemgetter(*checked)(values), fields)
+
+
+def _zero_cacheinfo(values: tuple, fmt: list[str]) -> bool:
+    """The template's own cache info (if any) must be the all-zero one that prints nothing."""
+    slot = 9
+    for part in fmt[1:]:
+        if part == "HH8x8s4x12s":
+            if values[slot + 2] != _ZERO_8 or values[slot + 3] != _ZERO_12:
+                return False
+            slot += 4
+        else:
+            slot += 3
+    return True
+
+
 def _append_route_messages(store: _RouteStore, messages: Iterable[tuple[bytes, int, int]]) -> None:
     """The hot loop: one pass over each message, common attributes inline, one pack.
 
     Every name used per message is a local, and only attributes that most routes carry
     are handled here; the rest go through :func:`_rare_attribute` into ``store.extras``.
+    A message of a shape seen before is read through its :class:`_Layout` instead.
     """
     rtmsg, rtattr, u32 = _RTMSG.unpack_from, _RTATTR.unpack_from, _U32.unpack_from
     pack, records, extras_by_row = _RECORD.pack, store.records, store.extras
     address_ids, intern = store.address_ids, store.intern_address
     inet, inet6, zero8, zero12 = socket.AF_INET, socket.AF_INET6, _ZERO_8, _ZERO_12
+    layouts: dict[int, _Layout | None] = {}
     row = len(store)
     for data, start, end in messages:
+        size = end - start
+        layout = layouts.get(size, False)
+        if layout is False:
+            layout = layouts[size] = _Layout.of(data, start, end)
+        if layout is not None:
+            values = layout.unpack(data, start)
+            if layout.checked(values) == layout.expected:
+                family, fields = values[0], layout.fields
+                get = fields.get
+                slot = get(RTA_TABLE)
+                table = values[slot] if slot else values[4]
+                slot = get(RTA_DST)
+                dst = values[slot] if slot else b""
+                slot = get(RTA_OIF)
+                oif = values[slot] if slot else 0
+                slot = get(RTA_GATEWAY)
+                gateway = (address_ids.get(values[slot]) or intern(values[slot], family)
+                           if slot else 0)
+                slot = get(RTA_PREFSRC)
+                prefsrc = (address_ids.get(values[slot]) or intern(values[slot], family)
+                           if slot else 0)
+                slot = get(RTA_PRIORITY)
+                metric = values[slot] if slot else -1
+                slot = get(RTA_PREF)
+                pref = values[slot] if slot else _NO_PREF
+                records += pack(family, values[1], values[7], values[5], values[6], pref,
+                                table, values[8], metric, oif, gateway, prefsrc, dst)
+                row += 1
+                continue
         family, dst_len, src_len, tos, table, protocol, scope, rtype, flags = rtmsg(data, start)
         if family != inet and family != inet6:
             continue

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from wizard.network.rtnetlink.constants import (
+    _ADDR_BYTES,
+    _HOST_BITS,
     _NO_PREF,
     RT_SCOPE_UNIVERSE,
     RT_TABLE_MAIN,
@@ -133,6 +135,84 @@ def iproute_row(route: Route) -> tuple[str, ...]:
     )
 
 
+def iproute_text_lines(routes: RouteTable) -> Iterator[str]:
+    """The routes as aligned columns under :data:`IPROUTE_COLUMNS`, header first, one
+    line at a time (each without its newline).
+
+    Why streamed: a million rows of ten strings each held at once is over half a
+    gigabyte. The column widths come from a first pass over the packed records that
+    looks up the text of each distinct value once (only routes with extras, such as
+    multipath, are decoded for it); then each row is decoded, printed and dropped.
+    """
+    widths = _text_widths(routes)
+    yield _aligned(IPROUTE_COLUMNS, widths)
+    store, sep = routes._store, "  "
+    # The padded cells before and after the destination and the metric, per distinct
+    # combination of the other fields; a line is then five pieces and one rstrip.
+    around: dict[tuple, tuple[str, str, str]] = {}
+    for row, record in routes._records():
+        if row in store.extras:
+            yield _aligned(iproute_row(_decode_route(store, row)), widths)
+            continue
+        key = record[2:5] + record[6:8] + record[9:12]
+        pieces = around.get(key)
+        if pieces is None:
+            rtype, protocol, scope, table, flags, oif, gateway, prefsrc = key
+            pieces = around[key] = (
+                type_name(rtype).ljust(widths[0]) + sep,
+                sep + sep.join(cell.ljust(width) for cell, width in zip(
+                    (store.addresses[gateway] or "", store.dev_name(oif) or "",
+                     table_name(table), protocol_name(protocol), scope_name(scope),
+                     store.addresses[prefsrc] or ""), widths[2:8], strict=True)) + sep,
+                sep + " ".join(_flag_names(flags, _ROUTE_FLAG_NAMES)).ljust(widths[9]))
+        head, middle, tail = pieces
+        metric = record[8]
+        yield (head + _dst_text(record[0], record[1], record[12]).ljust(widths[1]) + middle
+               + ("" if metric < 0 else str(metric)).ljust(widths[8]) + tail).rstrip()
+
+
+def _aligned(row: tuple[str, ...], widths: list[int]) -> str:
+    return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+
+
+def _text_widths(routes: RouteTable) -> list[int]:
+    """The width of each column of :func:`iproute_text_lines`: what ``max(len(cell))``
+    over :func:`iproute_row` of every route gives, without building a row per route."""
+    store = routes._store
+    widths = [len(title) for title in IPROUTE_COLUMNS]
+    # (type, protocol, scope, table, flags, oif, gateway, prefsrc): few distinct ones,
+    # since addresses and links are interned; the metric's width is its largest value's.
+    distinct: set[tuple[int, ...]] = set()
+    dst_width, metric_max = 0, -1
+    ntop = socket.inet_ntop
+    for row, record in routes._records():
+        if row in store.extras:  # multipath, RTA_VIA...: the decoded route says it all
+            for column, cell in enumerate(iproute_row(_decode_route(store, row))):
+                widths[column] = max(widths[column], len(cell))
+            continue
+        family, dst_len = record[0], record[1]
+        if dst_len:
+            text_len = len(ntop(family, record[12][:_ADDR_BYTES[family]]))
+            if dst_len != _HOST_BITS[family]:
+                text_len += 1 + len(str(dst_len))
+            dst_width = max(dst_width, text_len)
+        else:
+            dst_width = max(dst_width, len("default"))
+        metric_max = max(metric_max, record[8])
+        distinct.add((record[2], record[3], record[4], record[6], record[7], record[9],
+                      record[10], record[11]))
+    widths[1] = max(widths[1], dst_width)
+    widths[8] = max(widths[8], len(str(metric_max)) if metric_max >= 0 else 0)
+    for rtype, protocol, scope, table, flags, oif, gateway, prefsrc in distinct:
+        cells = (type_name(rtype), "", store.addresses[gateway] or "",
+                 store.dev_name(oif) or "", table_name(table), protocol_name(protocol),
+                 scope_name(scope), store.addresses[prefsrc] or "", "",
+                 " ".join(_flag_names(flags, _ROUTE_FLAG_NAMES)))
+        for column, cell in enumerate(cells):
+            widths[column] = max(widths[column], len(cell))
+    return widths
+
+
 # --- fast JSON output ----------------------------------------------------------------
 
 
@@ -220,24 +300,35 @@ def iter_iproute_json_text(routes: RouteTable) -> Iterator[str]:
     parts = _JsonFragments(store)
     ntop, inet = socket.inet_ntop, socket.AF_INET
     extras = store.extras
+    # Everything but the destination and the metric, per distinct combination of the
+    # other fields (few in a full table): one dict look-up per route.
+    around: dict[tuple, tuple[str, str, str]] = {}
     for row, record in routes._records():
         if row in extras:
             yield json.dumps(to_iproute_json(_decode_route(store, row)), separators=(",", ":"))
             continue
-        (family, dst_len, rtype, protocol, scope, pref, table, flags, metric, oif, gateway,
-         prefsrc, dst) = record
+        key = record[2:8] + record[9:12]
+        pieces = around.get(key)
+        if pieces is None:
+            rtype, protocol, scope, pref, table, flags, oif, gateway, prefsrc = key
+            pieces = around[key] = (
+                parts.head_part(rtype),
+                "".join(('"', parts.gateway_part(gateway), parts.dev_part(oif),
+                         parts.table_part(table), parts.middle_part(protocol, scope, flags),
+                         parts.prefsrc_part(prefsrc))),
+                parts.tail_part(flags, pref))
+        family, dst_len, metric, dst = record[0], record[1], record[8], record[12]
         if not dst_len:
             dst_text = "default"
         elif family == inet:
             dst_text = ntop(inet, dst[:4]) if dst_len == 32 else f"{ntop(inet, dst[:4])}/{dst_len}"
         else:
             dst_text = _dst_text(family, dst_len, dst)
-        yield "".join((
-            parts.head_part(rtype), dst_text, '"', parts.gateway_part(gateway),
-            parts.dev_part(oif), parts.table_part(table),
-            parts.middle_part(protocol, scope, flags), parts.prefsrc_part(prefsrc),
-            f',"metric":{metric}' if metric >= 0 else "", parts.tail_part(flags, pref),
-        ))
+        head, middle, tail = pieces
+        if metric >= 0:
+            yield f'{head}{dst_text}{middle},"metric":{metric}{tail}'
+        else:
+            yield f"{head}{dst_text}{middle}{tail}"
 
 
 def write_iproute_json(routes: RouteTable, out: IO[str], chunk: int = 2048) -> None:

@@ -14,7 +14,7 @@ import os
 import socket
 import struct
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from wizard.network.rtnetlink.constants import (
@@ -188,6 +188,40 @@ class _Session:
                         raise _netlink_error(data, offset, length)
                     return data, offset + _NLMSGHDR.size, offset + length
                 offset += (length + 3) & ~3
+
+
+    def request_many(self, msg_type: int, bodies: Sequence[bytes], batch: int = 128
+                     ) -> list[tuple[bytes, int, int] | NetlinkError]:
+        """:meth:`request` for each body, in order, ``batch`` requests per send(2).
+
+        The kernel answers the messages of one datagram one by one into the receive
+        queue, so a batch costs one system call out instead of one each; batches stay
+        small enough that their answers fit the socket's receive buffer. A refused
+        request is returned as its :class:`NetlinkError`, in its place.
+        """
+        answers: list[tuple[bytes, int, int] | NetlinkError] = []
+        for first in range(0, len(bodies), batch):
+            chunk = bodies[first:first + batch]
+            base = self.seq + 1
+            self.sock.send(b"".join(
+                _NLMSGHDR.pack(_NLMSGHDR.size + len(body), msg_type, NLM_F_REQUEST, base + n, 0)
+                + body for n, body in enumerate(chunk)))
+            self.seq += len(chunk)
+            found: dict[int, tuple[bytes, int, int] | NetlinkError] = {}
+            while len(found) < len(chunk):
+                data = self.sock.recv(_RECV_SIZE)
+                offset = 0
+                while offset + _NLMSGHDR.size <= len(data):
+                    length, reply_type, _flags, reply_seq, _pid = _NLMSGHDR.unpack_from(
+                        data, offset)
+                    _check_length(length)
+                    if base <= reply_seq < base + len(chunk):
+                        found[reply_seq] = (_netlink_error(data, offset, length)
+                                            if reply_type == NLMSG_ERROR else
+                                            (data, offset + _NLMSGHDR.size, offset + length))
+                    offset += (length + 3) & ~3
+            answers += [found[base + n] for n in range(len(chunk))]
+        return answers
 
 
 def _check_length(length: int) -> None:

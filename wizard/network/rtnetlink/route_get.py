@@ -77,22 +77,25 @@ def kernel_route_get_many(
 
     Entering a namespace costs a thread and a setns(2), and naming the devices costs a
     link dump; a command asking about many addresses pays both once instead of per
-    address. The links are those of the moment the session opened.
+    address, and sends its requests in batches (one send(2) each). The links are those
+    of the moment the session opened. Every request is built before the session opens,
+    so a malformed address fails before anything is sent.
     """
+    dsts = list(dsts)
+    requests = [_route_get_request(dst, src) for dst in dsts]
     with _Session(netns) as session:
         links = _read_links(session)
-        return [_route_get_answer(session, links, dst, src) for dst in dsts]
+        replies = session.request_many(RTM_GETROUTE, requests)
+    return [_route_get_answer(links, dst, src, reply) for dst, reply in zip(dsts, replies,
+                                                                            strict=True)]
 
 
-def _route_get_answer(
-    session: _Session, links: dict[int, str], dst: str, src: str | None
-) -> dict[str, Any]:
-    try:
-        data, start, end = session.request(RTM_GETROUTE, _route_get_request(dst, src))
-    except NetlinkError as error:
-        if error.errno in _ERRNO_TYPES:
-            return lookup_error_result(error.errno, dst, src)
-        raise
+def _route_get_answer(links: dict[int, str], dst: str, src: str | None,
+                      reply: tuple[bytes, int, int] | NetlinkError) -> dict[str, Any]:
+    if isinstance(reply, NetlinkError):
+        if reply.errno in _ERRNO_TYPES:
+            return lookup_error_result(reply.errno, dst, src)
+        raise reply
     store = _RouteStore(links)
-    _append_route_messages(store, [(data, start, end)])
+    _append_route_messages(store, [reply])
     return to_iproute_json(_decode_route(store, 0))

@@ -7,6 +7,7 @@ when somebody looks at it, which is what keeps a million routes at ~50 MB.
 from __future__ import annotations
 
 import socket
+import struct
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
@@ -29,6 +30,10 @@ from wizard.network.rtnetlink.names import (
 )
 
 # --- routes: the compact table -------------------------------------------------------
+
+# family, dst_len, table, metric and the destination of a _RECORD, the rest skipped
+_KEY_FIELDS = struct.Struct("=BB4xI4xq12x16s")
+assert _KEY_FIELDS.size == _RECORD.size
 
 
 class Nexthop(NamedTuple):
@@ -193,9 +198,14 @@ class RouteTable(Sequence[Route]):
     numbers, so narrowing or reordering a million routes costs 4 bytes per row.
     """
 
-    def __init__(self, store: _RouteStore, rows: array | None = None) -> None:
+    def __init__(self, store: _RouteStore, rows: array | None = None,
+                 ascending: bool = False) -> None:
         self._store = store
         self._rows = rows
+        # Rows in dump order (the whole table, or a filter of such a view): then the
+        # prefix index can answer filter(prefix=/match=) in this view's own order.
+        self._ascending = rows is None or ascending
+        self._family_of_whole: tuple[RouteTable, int] | None = None
 
     # Sequence protocol ----------------------------------------------------------------
 
@@ -204,7 +214,8 @@ class RouteTable(Sequence[Route]):
 
     def __getitem__(self, position):  # type: ignore[override]
         if isinstance(position, slice):
-            return RouteTable(self._store, array("I", self._row_numbers()[position]))
+            return RouteTable(self._store, array("I", self._row_numbers()[position]),
+                              ascending=self._ascending and (position.step or 1) > 0)
         if position < 0:
             position += len(self)
         if not 0 <= position < len(self):
@@ -253,28 +264,46 @@ class RouteTable(Sequence[Route]):
         except ValueError:
             return None
 
+    def lookup_fields(self, index: int
+                      ) -> tuple[int, str, int, int | None, int | None, Mapping[str, Any] | None]:
+        """(index, type, flags, metric, pref, raw extras) of one route, without decoding it:
+        what a lookup needs to accept or skip a candidate. The extras are as stored
+        (next hops as tuples, flags at position 3), not as :class:`Route` shows them."""
+        record = _RECORD.unpack_from(self._store.records, index * _RECORD.size)
+        metric, pref = record[8], record[5]
+        return (index, type_name(record[2]), record[7], None if metric < 0 else metric,
+                None if pref == _NO_PREF else pref, self._store.extras.get(index))
+
+    def dst_text(self, index: int) -> str:
+        """iproute2's destination text of one route (``default``, ``a.b.c.d/n``, ...)."""
+        record = _RECORD.unpack_from(self._store.records, index * _RECORD.size)
+        return _dst_text(record[0], record[1], record[12])
+
     def route_by_index(self, index: int) -> Route:
         """The route with dump index ``index`` (``Route.index``), whatever the view."""
         return _decode_route(self._store, index)
 
-    def lookup_keys(self) -> Iterator[tuple[int, int, int, int, int, int]]:
-        """(index, family, table, dst_len, network as int, metric or -1) per route.
+    def lookup_keys(self) -> Iterable[tuple[int, tuple[int, int, int, int, bytes]]]:
+        """(index, (family, dst_len, table, metric or -1, 16 destination bytes)) per route.
 
-        Just what a FIB index needs, without decoding routes: :mod:`wizard.network.lookup`
-        builds its prefix index from this.
+        Just what a FIB index needs, unpacked by :mod:`struct` alone (no other field,
+        no decoding): :mod:`wizard.network.prefix_index` builds its index from this.
         """
-        from_bytes, inet = int.from_bytes, socket.AF_INET
-        for row, record in self._records():
-            family, dst_len, table, metric, dst = (
-                record[0], record[1], record[6], record[8], record[12]
-            )
-            network = from_bytes(dst[:4] if family == inet else dst, "big")
-            yield row, family, table, dst_len, network, metric
+        if self._rows is None:
+            return enumerate(_KEY_FIELDS.iter_unpack(self._store.records))
+        unpack, records, size = _KEY_FIELDS.unpack_from, self._store.records, _RECORD.size
+        return ((row, unpack(records, row * size)) for row in self._rows)
+
+    @property
+    def family_of_whole(self) -> tuple[RouteTable, int] | None:
+        """(the whole table, family) when this view is exactly one family of it, so that
+        the view can share the whole table's prefix index."""
+        return self._family_of_whole
 
     # Views ----------------------------------------------------------------------------
 
-    def _view(self, rows: Iterable[int]) -> RouteTable:
-        return RouteTable(self._store, array("I", rows))
+    def _view(self, rows: Iterable[int], ascending: bool = False) -> RouteTable:
+        return RouteTable(self._store, array("I", rows), ascending=ascending)
 
     def filter(
         self,
@@ -293,7 +322,9 @@ class RouteTable(Sequence[Route]):
         (like ``ip route show match``) — every route a lookup could fall back to.
 
         Filtering a view only scans that view, so narrowing a search as the user types
-        (filter the previous result again) gets faster with every keystroke.
+        (filter the previous result again) gets faster with every keystroke. With
+        ``prefix`` or ``match`` on a view in dump order, only the routes the prefix index
+        finds are looked at: a few dozen bisections instead of a pass over every row.
         """
         checks = [
             check for check in (
@@ -305,9 +336,44 @@ class RouteTable(Sequence[Route]):
                 self._text_check(text),
             ) if check is not None
         ]
-        return self._view(
-            row for row, record in self._records() if all(check(row, record) for check in checks)
-        )
+        if self._rows is None and family is not None and len(checks) == 1:
+            return self._one_family(_family_of(family))
+        candidates = self._indexed_candidates(prefix, match, table)
+        if candidates is None:
+            view = self._view(
+                (row for row, record in self._records()
+                 if all(check(row, record) for check in checks)),
+                ascending=self._ascending)
+            return view
+        record = self._store.record
+        return self._view((row for row in candidates
+                           if all(check(row, record(row)) for check in checks)),
+                          ascending=True)
+
+    def _one_family(self, family: int) -> RouteTable:
+        """The whole table's routes of one family: the family is each record's first byte,
+        so a stride slice of the store lists them all without unpacking a record."""
+        column = self._store.records[::_RECORD.size]
+        view = self._view((row for row, value in enumerate(column) if value == family),
+                          ascending=True)
+        view._family_of_whole = (self, family)
+        return view
+
+    def _indexed_candidates(self, prefix: str | None, match: str | None,
+                            table: int | str | None) -> list[int] | None:
+        """The rows that can meet ``prefix`` / ``match``, from the prefix index, in dump
+        order; None when the view's order is not dump order (the scan keeps it)."""
+        if not self._ascending or (prefix is None and match is None):
+            return None
+        from wizard.network.prefix_index import covering_rows, within_rows
+
+        wanted = None if table is None else table_id(table)
+        found: list[int] | None = None
+        for text, query in ((prefix, within_rows), (match, covering_rows)):
+            if text is not None:
+                rows = query(self, *_parse_prefix(text), table=wanted)
+                found = rows if found is None else sorted(set(found) & set(rows))
+        return found
 
     @staticmethod
     def _family_check(family: int | None) -> Callable | None:
