@@ -10,6 +10,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     command -v ip >/dev/null || missing+=(iproute2)
     # tests/real/ builds a Debian root with debootstrap and asks its own programs.
     command -v debootstrap >/dev/null || missing+=(debootstrap)
+    # tests/ui/test_serve.py opens `kubeadm-wizard serve` in a headless browser.
+    command -v chromium >/dev/null || missing+=(chromium)
     if [ ${#missing[@]} -gt 0 ]; then
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
             apt-get install -y -qq --no-install-recommends "${missing[@]}" || exit 1

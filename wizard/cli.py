@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     from wizard.cli_kubeadm import add_kubeadm_commands
 
     add_kubeadm_commands(sub, lambda parser: _add_host_options(parser, nested=True))
+    from wizard.cli_serve import add_serve_command
+
+    add_serve_command(sub)
     from wizard.cli_cluster import add_cluster_commands
 
     add_cluster_commands(lambda name, text: commands.add_parser(name, help=text,
@@ -125,6 +128,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             from wizard.cli_cluster import cmd_cluster
 
             return cmd_cluster(args, UsageError)
+        if args.command == "serve":
+            from wizard.cli_serve import cmd_serve
+
+            return cmd_serve(args, UsageError)
         host = make_host(args)
         if args.command in ("routes", "route", "links") and not any(
                 getattr(args, key, None) for key in ("answers", "role", "kubernetes_version")):

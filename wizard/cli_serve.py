@@ -1,0 +1,104 @@
+"""`kubeadm-wizard serve`: the TUI in the browser, a classroom at once, with textual-serve.
+
+Every browser tab starts its own wizard process (textual-serve's model), and each process
+here lays out its own scratch copy of the demo host, removed when the tab closes, so twenty
+students never step on each other. The page is textual-serve's with its one outside link (a
+web font) taken out, so nothing is fetched from the internet. It binds to 127.0.0.1 unless
+told otherwise, and serves the live host only with --allow-live.
+
+`python -m wizard.cli_serve --session ...` is what one tab runs; it is not meant to be typed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import shutil
+import signal
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from wizard.resources import asset
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def add_serve_command(sub: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    serve = sub("serve", "serve the wizard to web browsers (a classroom), with textual-serve")
+    serve.add_argument("--host", default=DEFAULT_HOST, dest="bind",
+                       help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT,
+                       help=f"port to listen on (default {DEFAULT_PORT})")
+    serve.add_argument("--allow-live", action="store_true",
+                       help="without --demo, serve this machine itself (every tab can change it)")
+
+
+def session_command(demo: str | None, screen: str | None = None) -> str:
+    """The shell command textual-serve starts for each tab (it takes a string)."""
+    argv = [sys.executable, "-m", "wizard.cli_serve", "--session"]
+    argv += ["--demo", demo] if demo else []
+    argv += ["--screen", screen] if screen else []
+    return shlex.join(argv)
+
+
+def cmd_serve(args: argparse.Namespace, usage_error: type[Exception]) -> int:
+    from wizard.resources import demo_names
+
+    demo = getattr(args, "demo", None)
+    if demo and demo not in demo_names():
+        raise usage_error(f"unknown demo {demo!r}; choose one of: {', '.join(demo_names())}")
+    if not demo and not args.allow_live:
+        raise usage_error("serve needs --demo NAME (each tab gets its own copy); serving this "
+                          "machine itself needs --allow-live")
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        raise usage_error("serve needs textual-serve: pip install textual-serve") from None
+    server = Server(session_command(demo, getattr(args, "screen", None)), host=args.bind,
+                    port=args.port, title="kubeadm-wizard",
+                    templates_path=asset("serve"))
+    print(f"Serving kubeadm-wizard on http://{args.bind}:{args.port} "
+          f"({'demo ' + demo if demo else 'this machine'}); Ctrl+C stops it.", file=sys.stderr)
+    shutil.rmtree(_sessions_dir(), ignore_errors=True)  # copies a killed session left behind
+    try:
+        server.serve()
+    finally:
+        shutil.rmtree(_sessions_dir(), ignore_errors=True)
+    return 0
+
+
+def _sessions_dir() -> Path:
+    from wizard.host.simulated import cache_home
+
+    return cache_home() / "kubeadm-wizard" / "sessions"
+
+
+def _session(argv: list[str]) -> int:
+    """One tab: a fresh scratch copy of the demo (or the live host), the TUI, then cleanup."""
+    parser = argparse.ArgumentParser(prog="kubeadm-wizard-session")
+    parser.add_argument("--session", action="store_true", required=True)
+    parser.add_argument("--demo")
+    parser.add_argument("--screen")
+    args = parser.parse_args(argv)
+    from screens.app import run_app
+    from wizard.host.base import Host
+    from wizard.host.simulated import SimulatedHost
+
+    # textual-serve ends a closed tab's process with a signal: leave through `finally`.
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, lambda *_: sys.exit(0))
+    sessions = _sessions_dir()
+    sessions.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{args.demo or 'live'}-", dir=sessions))
+    try:
+        host = SimulatedHost(args.demo, scratch=scratch / "demo") if args.demo else Host("/")
+        return run_app(host, screen=args.screen)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(_session(sys.argv[1:]))
