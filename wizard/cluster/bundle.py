@@ -30,17 +30,22 @@ _SKIPPED_SUFFIXES = (".pyc", ".so", ".pyd")
 _MAIN = '''\
 """kubeadm-wizard, as `kubeadm-wizard cluster check` sends it to a node."""
 import os
+import shutil
 import sys
+import tempfile
 import zipfile
 
 here = os.path.abspath(os.path.dirname(__file__))
 target = here + ".d"
 if not os.path.isdir(os.path.join(target, "wizard")):
+    # Unpacked into a private directory and renamed into place: nodes that share a cache
+    # (local connections, an NFS home) must never import a half-written package.
     # zipfile's extractall drops modes and links; the demo trees need both (their tools are
     # executables, /etc/resolv.conf is a link), so each entry gets its own back.
+    staging = tempfile.mkdtemp(prefix=os.path.basename(target) + ".", dir=os.path.dirname(here))
     with zipfile.ZipFile(here) as archive:
         for info in archive.infolist():
-            path = os.path.join(target, info.filename)
+            path = os.path.join(staging, info.filename)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             mode = info.external_attr >> 16
             if mode & 0o170000 == 0o120000:
@@ -49,6 +54,11 @@ if not os.path.isdir(os.path.join(target, "wizard")):
             with open(path, "wb") as handle:
                 handle.write(archive.read(info))
             os.chmod(path, (mode & 0o7777) or 0o644)
+    try:
+        os.rename(staging, target)
+    except OSError:
+        # Another run renamed its copy first (the same content: the name is its hash).
+        shutil.rmtree(staging, ignore_errors=True)
 sys.path.insert(0, target)
 from wizard.cli import main  # noqa: E402
 

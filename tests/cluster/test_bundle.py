@@ -1,0 +1,29 @@
+"""The zipapp that `cluster check` copies to every node, run the way nodes run it.
+
+Nodes on a local connection (or with an NFS home) share one cache directory, so several
+copies of the same zipapp start at once and each finds the other's unpacked directory; none
+may import a half-written package. Seen in CI as a node with no report.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from wizard.cluster.bundle import build_zipapp, bundle_name
+
+
+def test_concurrent_first_runs_all_succeed(tmp_path):
+    built = build_zipapp(tmp_path / "kubeadm-wizard.pyz")
+    zipapp = built.rename(tmp_path / bundle_name(built))
+    argv = [sys.executable, str(zipapp), "check", "--json", "--demo", "ubuntu-vagrant"]
+    runs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(6)]
+    for run in runs:
+        out, err = run.communicate(timeout=240)
+        assert run.returncode in (0, 1), err
+        assert json.loads(out)["host"]["hostname"] == "k8s-cp-1"
+    # One unpacked copy stays, no staging directory is left beside it.
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([zipapp.name,
+                                                                zipapp.name + ".d"])
