@@ -8,6 +8,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     missing=()
     command -v containerd >/dev/null || missing+=(containerd)
     command -v ip >/dev/null || missing+=(iproute2)
+    # tests/network/test_netstat_rn.py compares the netstat view with net-tools' own.
+    command -v netstat >/dev/null || missing+=(net-tools)
     # tests/real/ builds a Debian root with debootstrap and asks its own programs.
     command -v debootstrap >/dev/null || missing+=(debootstrap)
     # tests/ui/test_serve.py opens `kubeadm-wizard serve` in a headless browser.

@@ -24,6 +24,9 @@ def add_network_commands(sub, add_host_options) -> None:
     family.add_argument("-4", dest="family", action="store_const", const=4, help="IPv4 only")
     family.add_argument("-6", dest="family", action="store_const", const=6, help="IPv6 only")
     routes.add_argument("--json", action="store_true", help="as `ip -j route show`")
+    routes.add_argument("--netstat", action="store_true",
+                        help="as `netstat -rn` (the main table, IPv4; with -6 as "
+                        "`netstat -rn -A inet6`)")
     route = sub("route", "ask or change the routing table")
     actions = route.add_subparsers(dest="route_action", metavar="ACTION", required=True,
                                    parser_class=type(route))
@@ -60,6 +63,8 @@ def cmd_routes(host: Host, args: argparse.Namespace) -> int:
     from wizard.network.rtnetlink.iproute_format import iproute_text_lines, write_iproute_json
     from wizard.network.rtnetlink.names import table_id
 
+    if args.netstat:
+        return _netstat_routes(host, args)
     table = network_of(host).routes(args.family)
     if args.table != "all":
         try:
@@ -73,6 +78,20 @@ def cmd_routes(host: Host, args: argparse.Namespace) -> int:
     for line in iproute_text_lines(table):
         sys.stdout.write(line + "\n")
     print(f"{len(table)} route(s)")
+    return 0
+
+
+def _netstat_routes(host: Host, args: argparse.Namespace) -> int:
+    from wizard.cli import UsageError
+    from wizard.network.rtnetlink.netstat_format import netstat_rn6_text, netstat_rn_text
+
+    if args.json or args.table != "all":
+        raise UsageError("--netstat shows what `netstat -rn` shows; it takes neither --json "
+                         "nor --table")
+    if args.family == 6:
+        print(netstat_rn6_text(network_of(host).routes(6)))
+    else:
+        print(netstat_rn_text(network_of(host).routes(4)))
     return 0
 
 

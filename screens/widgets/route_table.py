@@ -1,10 +1,11 @@
-"""The routing-table panel: every table, IPv4 and IPv6, in iproute2's or netstat's words.
+"""The routing-table panel: every table, IPv4 and IPv6, in iproute2's words, or netstat's.
 
-Better than `ip route` + `netstat -rn` together: both column sets over the same rows (`v`
-toggles), one filter box that understands tables, interfaces, families and prefixes, a sort
-key (`s`), the full `ip route` line and the meaning of the flags of the route under the
-cursor, and the policy rules that choose between the tables. A lookup's matched route stays
-highlighted through filters, sorts and reloads.
+Better than `ip route` + `netstat -rn` together: `v` cycles between the iproute2 view (every
+table, both families) and exactly what `netstat -rn` and `netstat -rn -A inet6` print, so a
+learner can put the wizard beside the seed's command. One filter box that understands tables,
+interfaces, families and prefixes, a sort key (`s`), the full `ip route` line and the meaning
+of the flags of the row under the cursor, and the policy rules that choose between the
+tables. A lookup's matched route stays highlighted through filters, sorts and reloads.
 
 Filtering and sorting a million routes takes a second or two, so both run in a thread
 worker; the table keeps showing the previous rows meanwhile.
@@ -29,23 +30,17 @@ from textual.timer import Timer
 from textual.widgets import Collapsible, Input, Static
 from textual.worker import get_current_worker
 
+from screens.widgets.netstat_rows import NETSTAT_VIEWS, NetstatRows, NetstatView
 from screens.widgets.route_view import Column, RouteView, fit_columns
 from wizard.network.policy_rules import describe_rule
 from wizard.network.rtnetlink.constants import RT_TABLE_LOCAL
 from wizard.network.rtnetlink.iproute_format import IPROUTE_COLUMNS, iproute_row, to_iproute_json
 from wizard.network.rtnetlink.names import table_id
-from wizard.network.rtnetlink.netstat_format import (
-    FLAG_LEGEND,
-    NETSTAT_COLUMNS,
-    netstat_flags,
-    netstat_row,
-)
 from wizard.network.rtnetlink.route_table import Route, RouteTable
 
 SORT_KEYS = ("kernel", "dst", "table", "metric", "dev")
 """`s` cycles through these; "kernel" is the dump order, the order `ip route` prints."""
 IPROUTE_LIMITS = (11, 43, 39, 15, 10, 10, 8, 39, 10, 20)
-NETSTAT_LIMITS = (39, 39, 15, 5, 10, 15)
 FILTER_HELP = "filter: text  table:52  dev:eth0  4|6  10.0.0.0/8  match:10.1.2.3"
 _SAMPLE = 200  # rows measured at each end of the table to size the columns
 _ANCHOR_REACH = 2000  # how far a reload may move the route under the cursor and still find it
@@ -120,18 +115,11 @@ def iproute_text(route: Route) -> str:
     return " ".join(words)
 
 
-def flags_text(route: Route) -> str:
-    """Each netstat flag of the route with its meaning: the legend, for this row."""
-    meanings = [f"{flag} {FLAG_LEGEND[flag]}" for flag in netstat_flags(route)]
-    return "; ".join(meanings) or "no flags: the route is down (its next hop is dead)"
-
-
 class RouteRows:
-    """The RowSource RouteView paints: one column set over a RouteTable view."""
+    """The RowSource RouteView paints in the iproute2 view: a RouteTable view's rows."""
 
-    def __init__(self, table: RouteTable, netstat: bool) -> None:
+    def __init__(self, table: RouteTable) -> None:
         self.table = table
-        self.format = netstat_row if netstat else iproute_row
         self._last: tuple[int, Route] | None = None
 
     def __len__(self) -> int:
@@ -144,13 +132,16 @@ class RouteRows:
         return self._last[1]
 
     def row(self, index: int) -> Sequence[str]:
-        return self.format(self.route(index))
+        return iproute_row(self.route(index))
 
     def style(self, index: int) -> Style | None:
         route = self.route(index)
         if route.is_reject:
             return _REJECT_STYLE
         return _LOCAL_STYLE if route.table == RT_TABLE_LOCAL else None
+
+    def position_of(self, dump_index: int) -> int | None:
+        return self.table.position_of(dump_index)
 
 
 def rule_text(rule: Mapping[str, Any]) -> str:
@@ -185,7 +176,7 @@ class RouteTablePanel(Vertical):
     """
 
     BINDINGS = [
-        Binding("v", "toggle_view", "ip/netstat view"),
+        Binding("v", "toggle_view", "ip/netstat/-A inet6"),
         Binding("s", "cycle_sort", "Sort"),
         Binding("slash", "focus_filter", "Filter"),
         Binding("escape", "focus_table", "Table", show=False),
@@ -200,12 +191,15 @@ class RouteTablePanel(Vertical):
         view: RouteTable
         reload: bool  # a new snapshot of the same table: keep the operator's place
         cursor: int | None
+        rows: RouteRows | NetstatRows
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.routes: RouteTable | None = None
         self.view: RouteTable | None = None
-        self.netstat = False
+        self.netstat: NetstatView | None = None  # None: the iproute2 view
+        self.rows: RouteRows | NetstatRows | None = None
+        self._sized_for: NetstatView | None | bool = False  # the view the columns fit
         self.sort_key = SORT_KEYS[0]
         self.route_filter = RouteFilter()
         self.highlight_index: int | None = None
@@ -219,8 +213,7 @@ class RouteTablePanel(Vertical):
         yield RouteView(self._columns([]), id="route-view")
         yield Static("", id="route-detail", markup=False)
         with Collapsible(title="Flags (netstat view)", id="legend-box"):
-            yield Static("\n".join(f"{flag}  {meaning}" for flag, meaning in FLAG_LEGEND.items()),
-                         id="flag-legend", markup=False)
+            yield Static(NETSTAT_VIEWS[0].legend_text(), id="flag-legend", markup=False)
         with Collapsible(title="Policy rules", id="rules-box"):
             yield Static("", id="rules-list", markup=False)
 
@@ -233,17 +226,15 @@ class RouteTablePanel(Vertical):
         """A new snapshot (first load or after a change): keep the place, filter and sort."""
         first = self.routes is None
         anchor = None
-        if self.view is not None and len(self.view):
-            cursor = min(self.table_view.cursor, len(self.view) - 1)
-            anchor = (iproute_row(self.view[cursor]), cursor)
+        if isinstance(self.rows, RouteRows) and len(self.rows):
+            cursor = min(self.table_view.cursor, len(self.rows) - 1)
+            anchor = (iproute_row(self.rows.route(cursor)), cursor)
         self.routes = routes
         self.highlight_index = None  # an index into the old snapshot; the page asks again
         self._sorted = {SORT_KEYS[0]: routes}
-        if first:
-            self.table_view.set_columns(self._columns(self._sample()))
         self._show_rules(rules)
-        self._build_view(routes, self._sorted, self.sort_key, self.route_filter, anchor,
-                         reload=not first)
+        self._build_view(routes, self._sorted, self.sort_key, self.route_filter, self.netstat,
+                         anchor, reload=not first)
 
     def show_error(self, text: str) -> None:
         self.query_one("#route-status", Static).update(text)
@@ -256,26 +247,39 @@ class RouteTablePanel(Vertical):
     # ------------------------------------------------------------------ building views
     @work(thread=True, exclusive=True, group="route-view", exit_on_error=False)
     def _build_view(self, routes: RouteTable, sorted_cache: dict[str, RouteTable],
-                    sort_key: str, route_filter: RouteFilter,
+                    sort_key: str, route_filter: RouteFilter, netstat: NetstatView | None,
                     anchor: tuple[tuple[str, ...], int] | None = None, *,
                     reload: bool = False) -> None:
-        """Sorts are kept per snapshot (`sorted_cache`): typing a filter re-sorts nothing."""
-        ordered = sorted_cache.get(sort_key)
-        if ordered is None:
-            ordered = sorted_cache[sort_key] = routes.sort(sort_key)
-        view = route_filter.apply(ordered)
-        cursor = _find_near(view, *anchor) if anchor else None
+        """Sorts are kept per snapshot (`sorted_cache`): typing a filter re-sorts nothing.
+        A netstat view keeps netstat's own order, so it filters the dump order."""
+        if netstat is not None:
+            view = route_filter.apply(routes)
+            rows: RouteRows | NetstatRows = NetstatRows(netstat.entries(view))
+            cursor = None
+        else:
+            ordered = sorted_cache.get(sort_key)
+            if ordered is None:
+                ordered = sorted_cache[sort_key] = routes.sort(sort_key)
+            view = route_filter.apply(ordered)
+            rows = RouteRows(view)
+            cursor = _find_near(view, *anchor) if anchor else None
         if not get_current_worker().is_cancelled:
-            self.post_message(self.ViewReady(routes, view, reload, cursor))
+            self.post_message(self.ViewReady(routes, view, reload, cursor, rows))
 
     @on(ViewReady)
     def _view_ready(self, message: ViewReady) -> None:
         message.stop()
         if message.routes is not self.routes:
             return  # built from a snapshot that has been replaced since
+        if isinstance(message.rows, NetstatRows) != (self.netstat is not None):
+            return  # built for the view the operator has just left
         self.view = message.view
-        self.table_view.set_source(RouteRows(message.view, self.netstat),
-                                   keep_cursor=message.reload, cursor=message.cursor)
+        self.rows = message.rows
+        if self._sized_for is not self.netstat:
+            self.table_view.set_columns(self._columns(self._sample(message.rows)))
+            self._sized_for = self.netstat
+        self.table_view.set_source(message.rows, keep_cursor=message.reload,
+                                   cursor=message.cursor)
         self._place_highlight(jump=False)
         self._show_status()
         self._show_detail(self.table_view.cursor)
@@ -284,12 +288,13 @@ class RouteTablePanel(Vertical):
         """Filter or sort again; the old rows stay on screen until the new ones are ready."""
         if self.routes is not None:
             self.query_one("#route-status", Static).update(f"{doing}…")
-            self._build_view(self.routes, self._sorted, self.sort_key, self.route_filter)
+            self._build_view(self.routes, self._sorted, self.sort_key, self.route_filter,
+                             self.netstat)
 
     def _place_highlight(self, *, jump: bool) -> None:
         position = None
-        if self.view is not None and self.highlight_index is not None:
-            position = self.view.position_of(self.highlight_index)
+        if self.rows is not None and self.highlight_index is not None:
+            position = self.rows.position_of(self.highlight_index)
         if jump and position is not None:
             self.table_view.mark(position)
         else:
@@ -298,38 +303,41 @@ class RouteTablePanel(Vertical):
 
     # ------------------------------------------------------------------ showing
     def _columns(self, sample: Sequence[Sequence[str]]) -> list[Column]:
-        if self.netstat:
-            return fit_columns(NETSTAT_COLUMNS, sample, NETSTAT_LIMITS)
+        if self.netstat is not None:
+            return fit_columns(self.netstat.columns, sample, self.netstat.limits)
         return fit_columns(IPROUTE_COLUMNS, sample, IPROUTE_LIMITS)
 
-    def _sample(self) -> list[Sequence[str]]:
+    @staticmethod
+    def _sample(source: RouteRows | NetstatRows) -> list[Sequence[str]]:
         """Cells of the first and last rows: enough to size the columns of any table."""
-        if self.routes is None:
-            return []
-        size = len(self.routes)
+        size = len(source)
         positions = [*range(min(_SAMPLE, size)), *range(max(size - _SAMPLE, _SAMPLE), size)]
-        formatter = netstat_row if self.netstat else iproute_row
-        return [formatter(self.routes[position]) for position in positions]
+        return [source.row(position) for position in positions]
 
     def _show_status(self) -> None:
         if self.routes is None or self.view is None:
             return
-        parts = [f"{len(self.view):,} of {len(self.routes):,} routes shown",
-                 f"order: {self.sort_key} (s)",
-                 "netstat -rn (v)" if self.netstat else "ip route (v)"]
+        if self.netstat is not None and self.rows is not None:
+            parts = [f"{self.netstat.command} (v): {len(self.rows):,} rows, "
+                     f"{self.netstat.scope}; netstat's order"]
+        else:
+            parts = [f"{len(self.view):,} of {len(self.routes):,} routes shown",
+                     f"order: {self.sort_key} (s)", "ip route (v)"]
         if self.highlight_index is not None and self.table_view.highlight is None:
             parts.append("the looked-up route is filtered out")
         self.query_one("#route-status", Static).update(" · ".join(filter(None, parts)))
 
     def _show_detail(self, index: int) -> None:
         detail = self.query_one("#route-detail", Static)
-        if self.view is None or not 0 <= index < len(self.view):
+        if self.rows is None or not 0 <= index < len(self.rows):
             detail.update("")
             return
-        route = self.view[index]
-        text = Text(iproute_text(route), style="bold")
-        if self.netstat:
-            text.append("\n" + flags_text(route), style="italic")
+        route = self.rows.route(index)
+        text = Text(iproute_text(route) if route is not None else
+                    "the kernel's null entry: a table without a default route ends with it",
+                    style="bold")
+        if self.netstat is not None:
+            text.append("\n" + self.netstat.flags_text(self.rows.row(index)), style="italic")
         detail.update(text)
 
     def _show_rules(self, rules: Sequence[Mapping[str, Any]]) -> None:
@@ -372,14 +380,17 @@ class RouteTablePanel(Vertical):
             self._rebuild("filtering")
 
     def action_toggle_view(self) -> None:
-        self.netstat = not self.netstat
-        self.set_class(not self.netstat, "-iproute")
-        view = self.table_view
-        view.set_columns(self._columns(self._sample()))
-        if self.view is not None:
-            view.set_source(RouteRows(self.view, self.netstat))
-        self._show_status()
-        self._show_detail(view.cursor)
+        """ip route → netstat -rn → netstat -rn -A inet6 → ip route."""
+        order = [None, *NETSTAT_VIEWS]
+        self.netstat = order[(order.index(self.netstat) + 1) % len(order)]
+        self.set_class(self.netstat is None, "-iproute")
+        if self.netstat is not None:
+            self.query_one("#flag-legend", Static).update(self.netstat.legend_text())
+        self.rows = None  # the old rows would not fit the new columns
+        self.table_view.set_source(NetstatRows([]), keep_cursor=False)
+        self.table_view.set_columns(self._columns([]))
+        self._sized_for = False
+        self._rebuild(f"reading {self.netstat.command}" if self.netstat else "ip route")
 
     def action_cycle_sort(self) -> None:
         self.sort_key = SORT_KEYS[(SORT_KEYS.index(self.sort_key) + 1) % len(SORT_KEYS)]

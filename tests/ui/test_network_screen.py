@@ -12,7 +12,7 @@ from screens.widgets.route_table import RouteTablePanel
 from screens.widgets.route_view import RouteView
 from wizard.network.rtnetlink.constants import RT_TABLE_LOCAL
 from wizard.network.rtnetlink.iproute_format import IPROUTE_COLUMNS
-from wizard.network.rtnetlink.netstat_format import NETSTAT_COLUMNS
+from wizard.network.rtnetlink.netstat_format import NETSTAT_RN6_COLUMNS, NETSTAT_RN_COLUMNS
 
 DEFAULTS = {  # demo: (adapter with the default route, address kubeadm advertises, routes)
     "ubuntu-vagrant": ("enp0s3", "10.0.2.15", 20),
@@ -95,7 +95,10 @@ async def test_the_table_shows_every_route_and_counts_them(demo_app, demo):
         assert len(visible_rows(app)) == count
 
 
-async def test_v_toggles_between_ip_route_and_netstat_columns(demo_app):
+async def test_v_cycles_ip_route_netstat_rn_and_inet6(demo_app):
+    """The netstat views show what `netstat -rn` (and `-A inet6`) prints for the same table."""
+    from wizard.network.rtnetlink.netstat_format import netstat_rn6_text, netstat_rn_text
+
     app = demo_app("ubuntu-vagrant", screen="network")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -103,12 +106,22 @@ async def test_v_toggles_between_ip_route_and_netstat_columns(demo_app):
         view = panel(app).table_view
         view.focus()
         assert [c.title for c in view.columns] == list(IPROUTE_COLUMNS)
+        routes = panel(app).routes
+        for columns, text in ((NETSTAT_RN_COLUMNS, netstat_rn_text(routes)),
+                              (NETSTAT_RN6_COLUMNS, netstat_rn6_text(routes))):
+            await pilot.press("v")
+            await settle(app, pilot)
+            assert [c.title for c in view.columns] == list(columns)
+            rows = [list(panel(app).rows.row(i)) for i in range(len(panel(app).rows))]
+            assert rows == [line.split() for line in text.splitlines()[2:]]
         await pilot.press("v")
-        assert [c.title for c in view.columns] == list(NETSTAT_COLUMNS)
+        await settle(app, pilot)
+        assert [c.title for c in view.columns] == list(IPROUTE_COLUMNS)
+        await pilot.press("v")
+        await settle(app, pilot)
         assert visible_rows(app)[0][:4] == ("0.0.0.0", "10.0.2.2", "0.0.0.0", "UG")
         assert "G gateway" in shown(app, "#route-detail")  # the legend of this row's flags
-        await pilot.press("v")
-        assert [c.title for c in view.columns] == list(IPROUTE_COLUMNS)
+        assert "netstat -rn" in shown(app, "#route-status")
 
 
 @pytest.mark.parametrize(("text", "check"), [
