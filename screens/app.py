@@ -33,6 +33,7 @@ from wizard.resources import asset, lesson
 from wizard.steps.engine import PlanEntry
 
 DEFAULT_ANSWERS = "kubeadm-wizard-answers.yaml"
+_PAGE_ACTIONS = frozenset({"go", "recheck", "apply", "cluster", "lesson"})
 PAGES: tuple[type[StepPage], ...] = (RequirementsPage, NetworkPage, BridgePage, RuntimePage,
                                      CgroupsPage, InitJoinPage, ReviewPage)
 
@@ -47,12 +48,15 @@ class WizardApp(App[int]):
         Binding("r", "recheck", "Re-check"),
         Binding("a", "apply", "Apply", show=False),
         Binding("ctrl+s", "save_answers", "Save answers"),
+        Binding("c", "cluster", "Cluster"),
         Binding("ctrl+q,q", "quit", "Quit"),
     ]
 
     def __init__(self, host: Host, choices: WizardChoices | None = None, *,
-                 screen: str | None = None, answers_path: Path | None = None) -> None:
+                 screen: str | None = None, answers_path: Path | None = None,
+                 inventory: Path | None = None) -> None:
         super().__init__()
+        self.inventory = inventory
         self.host = host
         self.choices = choices or WizardChoices()
         self.answers_path = answers_path or Path(DEFAULT_ANSWERS)
@@ -82,6 +86,8 @@ class WizardApp(App[int]):
         sidebar.select_step(self.first_step)
         sidebar.focus()
         self.action_recheck()
+        if self.inventory is not None:
+            self.action_cluster()
 
     def refresh_banner(self) -> None:
         self.query_one(HostBanner).show(self.host, self.target_version, self.choices.role)
@@ -114,6 +120,20 @@ class WizardApp(App[int]):
     @on(StepSidebar.StepChosen)
     def _step_chosen(self, event: StepSidebar.StepChosen) -> None:
         self.query_one("#pages", ContentSwitcher).current = event.step_id
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that act on the step pages work only while those pages are what is shown
+        (not under the Cluster screen, a lesson or a dialog); the Cluster key exists only
+        when there is an inventory to show."""
+        if action in _PAGE_ACTIONS and self.screen is not self.screen_stack[0]:
+            return False
+        return self.inventory is not None if action == "cluster" else True
+
+    def action_cluster(self) -> None:
+        from screens.cluster import ClusterScreen
+
+        if self.inventory is not None:
+            self.push_screen(ClusterScreen(self.inventory))
 
     def action_lesson(self) -> None:
         self.push_screen(LessonScreen(lesson(self.current_step)))
@@ -244,6 +264,7 @@ class WizardApp(App[int]):
 
 
 def run_app(host: Host, choices: WizardChoices | None = None, *, screen: str | None = None,
-            answers_path: Path | None = None) -> int:
+            answers_path: Path | None = None, inventory: Path | None = None) -> int:
     host.identity  # noqa: B018  read before the UI starts: the header needs it on mount
-    return WizardApp(host, choices, screen=screen, answers_path=answers_path).run() or 0
+    return WizardApp(host, choices, screen=screen, answers_path=answers_path,
+                     inventory=inventory).run() or 0

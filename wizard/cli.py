@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kubeadm-wizard {__version__}")
     _add_host_options(parser, nested=False)
     parser.add_argument("--screen", choices=SCREEN_NAMES, help="open the TUI on this step")
+    parser.add_argument("--inventory", metavar="FILE",
+                        help="open the TUI on the Cluster screen for this Ansible inventory")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def sub(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -147,7 +149,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             answers = getattr(args, "answers", None)
             return run_app(host, choices, screen=args.screen,
-                           answers_path=Path(answers) if answers else None)
+                           answers_path=Path(answers) if answers else None,
+                           inventory=Path(args.inventory) if args.inventory else None)
         if args.command in ("routes", "route", "links"):
             return _network_command(host, args)
         if args.command == "kubeadm":

@@ -130,25 +130,17 @@ def _stage(action: str, inventory: Inventory, choices: WizardChoices,
 
 def _progress_printer() -> Callable[[dict[str, Any]], None]:
     """One line per node and play as it finishes or fails."""
-    seen: set[tuple[str, str, str]] = set()
+    from wizard.cluster.stages import Progress, progress_of
+
+    seen: set[Progress] = set()
 
     def progress(event: dict[str, Any]) -> None:
-        _progress(event, seen)
+        step = progress_of(event)
+        if step is not None and step not in seen:
+            seen.add(step)
+            print(f"  {step.node}: {step.play}: {step.word}", file=sys.stderr)
 
     return progress
-
-
-def _progress(event: dict[str, Any], _seen: set[tuple[str, str, str]]) -> None:
-    data = event.get("event_data") or {}
-    kind = event.get("event", "")
-    if kind not in ("runner_on_ok", "runner_on_failed", "runner_on_unreachable") or not (
-            data.get("task", "").startswith(("Run kubeadm-wizard", "Report", "Stop"))):
-        return
-    word = {"runner_on_ok": "done", "runner_on_failed": "FAILED"}.get(kind, "UNREACHABLE")
-    key = (str(data.get("host")), str(data.get("play")), word)
-    if key not in _seen:
-        _seen.add(key)
-        print(f"  {key[0]}: {key[1]}: {word}", file=sys.stderr)
 
 
 def _summary_table(rows: dict[str, dict[str, Any]]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -123,8 +124,9 @@ def _take_report(result: NodeResult, res: dict[str, Any], data: dict[str, Any]) 
         result.window = (start, end)
 
 
-def check_nodes(inventory: Inventory, choices: WizardChoices, *,
-                timeout: int = 600) -> dict[str, NodeResult]:
+def check_nodes(inventory: Inventory, choices: WizardChoices, *, timeout: int = 600,
+                on_event: Callable[[dict[str, Any]], None] | None = None
+                ) -> dict[str, NodeResult]:
     """Run the check playbook against every node and return each node's result."""
     from wizard.cluster.stages import write_work_dir
     from wizard.host.ansible import run_playbook
@@ -140,7 +142,7 @@ def check_nodes(inventory: Inventory, choices: WizardChoices, *,
                            limit=",".join(n.name for n in inventory.nodes),
                            extravars={"kw_work": str(work), "kw_nodes": nodes,
                                       "kw_bundle": bundle_name(work / "kubeadm-wizard.pyz")},
-                           timeout=timeout, forks=len(nodes))
+                           timeout=timeout, forks=len(nodes), on_event=on_event)
         results = collate(inventory.nodes, run.events)
         for name, result in results.items():
             result.answers = answers[name]

@@ -147,6 +147,34 @@ def collate_stages(nodes: list[Node], events: list[dict[str, Any]]) -> dict[str,
     return runs
 
 
+@dataclass(frozen=True)
+class Progress:
+    """A node finished (or failed) one play: what the CLI prints and the Cluster screen shows."""
+
+    node: str
+    play: str
+    word: str  # "done", "FAILED" or "UNREACHABLE"
+
+    @property
+    def stage(self) -> str:
+        return STAGE_OF_PLAY.get(self.play, "check")
+
+
+_PROGRESS_TASKS = (RUN_TASK, "Report", "Stop")
+_PROGRESS_WORDS = {"runner_on_ok": "done", "runner_on_failed": "FAILED",
+                   "runner_on_unreachable": "UNREACHABLE"}
+
+
+def progress_of(event: dict[str, Any]) -> Progress | None:
+    """The progress an Ansible event means, if any: the wizard's own run task (or the
+    report of a failure) on a node, not the bookkeeping tasks around it."""
+    data = event.get("event_data") or {}
+    word = _PROGRESS_WORDS.get(str(event.get("event", "")))
+    if word is None or not str(data.get("task", "")).startswith(_PROGRESS_TASKS):
+        return None
+    return Progress(str(data.get("host")), str(data.get("play")), word)
+
+
 def _set(run: NodeRun, result: StageResult) -> None:
     """The last word on a stage wins, except that a failure is never overwritten."""
     current = run.stage(result.stage)
