@@ -168,9 +168,9 @@ class _AdapterBuilder:
         for cidr, network in self.networks.items():
             if not network["on_link"] and cidr and _contains(cidr, address):
                 length = ipaddress.ip_network(cidr).prefixlen
-                if route_len == 0 or length <= route_len:
-                    if best is None or length > best[0]:
-                        best = (length, network)
+                fits = route_len == 0 or length <= route_len
+                if fits and (best is None or length > best[0]):
+                    best = (length, network)
         return best[1] if best else None
 
     def add(self, route: Route, gateway: str | None, best_default: Route | None) -> None:
