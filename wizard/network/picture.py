@@ -28,7 +28,7 @@ STYLES = ("host", "adapter", "address", "advertised", "default", "gateway", "net
           "warn", "muted", "path")
 """The style names spans use; the front end gives each one its look."""
 
-LEGEND = "★ default route   ◀ advertised address   ▶ path of the last lookup"
+LEGEND = "★ default route  ◀ advertised  ━▶ last lookup"
 
 
 @dataclass(frozen=True)
@@ -250,24 +250,20 @@ def _notes(network: NetworkNode, facts: AdvertiseFacts, advertised: str | None,
         return
     nat = any(hop.address == USER_MODE_NAT_GATEWAY for hop in network.gateways)
     if nat and network.source:
-        yield (f"user-mode NAT: every VM has {network.source} here, and no other node can "
-               "reach it", "warn")
-        if advertised == network.source:
-            yield "advertised here, the other nodes could never reach this one", "warn"
+        cut_off = "; advertised, it cuts this node off" if advertised == network.source else ""
+        yield (f"NAT: every VM has {network.source} here, no other node can reach it"
+               f"{cut_off}", "warn")
         return
     if shared:
-        yield (f"the same network as {', '.join(shared)}: two addresses of this host on one "
-               "LAN; the cluster must use one that stays", "note")
+        yield (f"the same LAN as {', '.join(shared)}: two addresses here; the cluster must "
+               "use one that stays", "note")
     has_default = any(hop.default_metric is not None for hop in network.gateways)
     if not has_default and network.source and ":" not in network.cidr:
         if facts.user_mode_nat:
-            yield (f"no way out, only machines: the nodes meet here, at {network.source}",
-                   "note")
+            yield f"no way out, only machines: the nodes meet here, at {network.source}", "note"
         else:
             yield (f"no default route here: other machines reach this host at "
                    f"{network.source}", "note")
-    if advertised and advertised == network.source:
-        yield f"the cluster knows this node as {advertised}, on this network", "advertised"
 
 
 def packet_path(dst: str, answer: Mapping[str, Any]) -> PacketPath:
@@ -308,8 +304,13 @@ class _Node:
 
 def _adapter_tree(adapter: AdapterNode, picture: Picture) -> _Node:
     path = picture.path
-    segments: Segments = [(adapter.name, "adapter"), (f" {adapter.kind} {adapter.state}", "muted")]
+    loopback = adapter.kind == "loopback"
+    segments: Segments = [(adapter.name, "adapter")]
+    if not loopback:
+        segments.append((f" {adapter.kind} {adapter.state}", "muted"))
     for cidr in adapter.addresses:
+        if loopback and ":" in cidr:
+            continue
         address = cidr.split("/")[0]
         style = "advertised" if address == picture.advertised else "address"
         segments.append((f"  {cidr}", style))
@@ -318,8 +319,8 @@ def _adapter_tree(adapter: AdapterNode, picture: Picture) -> _Node:
                              "advertised"))
         elif picture.chosen and address == picture.kubeadm_address:
             segments.append((" (kubeadm's default)", "muted"))
-    if adapter.kind == "loopback":
-        segments.append(("  this host only", "muted"))
+    if loopback:
+        segments.append((" · this host only", "muted"))
     on_dev = path is not None and not path.local and path.dev == adapter.name
     node = _Node(segments, on_path=on_dev)
     for network in adapter.networks:
@@ -334,8 +335,6 @@ def _network_tree(network: NetworkNode, on_dev: bool, path: PacketPath | None) -
         segments: Segments = [(label, "network")]
     else:
         segments = [(f"network {network.cidr}", "network")]
-        if network.source:
-            segments.append((f" (here: {network.source})", "muted"))
     hit_gateway = on_dev and path is not None and any(
         hop.address == path.gateway for hop in network.gateways)
     hit_route = on_dev and path is not None and path.route_index in network.route_indexes
@@ -369,7 +368,9 @@ def picture_tree(picture: Picture) -> _Node:
                   (f" ({whose})" if picture.advertised else "", "muted")],
                  on_path=picture.path is not None and picture.path.local)
     root.segments = [s for s in root.segments if s[0]]
-    root.children = [_adapter_tree(adapter, picture) for adapter in picture.adapters]
+    # Loopback last: it leads nowhere, the eye should meet the real adapters first.
+    ordered = sorted(picture.adapters, key=lambda adapter: adapter.kind == "loopback")
+    root.children = [_adapter_tree(adapter, picture) for adapter in ordered]
     return root
 
 
