@@ -87,16 +87,31 @@ async def test_a_lookup_draws_its_path(demo_app, demo):
 
 
 async def test_a_route_added_through_the_host_shows_after_the_redraw(demo_app):
+    """Both ways a table changes: the route helper (applied through the host, then the page
+    re-reads it) and a change behind the wizard's back that a netlink monitor reports."""
     app = demo_app("ubuntu-vagrant", screen="network")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         picture = await open_picture(app, pilot)
         assert not any("10.10.0.0/16" in line for line in screen_text(picture))
-        app.host.network.add_route({"dst": "10.10.0.0/16", "gateway": "192.168.56.1",
-                                    "dev": "enp0s8"})
-        # A demo host has no netlink monitor: tell the page what a monitor would have said.
-        app.query_one(NetworkPage).post_message(NetworkChanged(frozenset({ROUTES})))
+        app.set_focus(None)
+        app.query_one("#network-tabs", TabbedContent).active = "tab-add-route"
+        await settle(app, pilot)
+        app.query_one("#route-dst", Input).focus()
+        await pilot.press(*"10.10.0.0/16", "tab", *"192.168.56.1")
+        await settle(app, pilot)
+        app.query_one("#route-apply").focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        app.set_focus(None)
+        app.query_one("#network-tabs", TabbedContent).active = "tab-picture"
         await settle(app, pilot)
         lines = screen_text(picture)
         assert any("gateway 192.168.56.1" in line and "10.10.0.0/16" in line for line in lines)
+        assert_fits(picture)
+
+        app.host.network.add_route({"dst": "10.20.0.0/16", "dev": "enp0s8"})
+        app.query_one(NetworkPage).post_message(NetworkChanged(frozenset({ROUTES})))
+        await settle(app, pilot)
+        assert any("on-link 10.20.0.0/16" in line for line in screen_text(picture))
         assert_fits(picture)
