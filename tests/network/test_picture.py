@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 
 from wizard.checks.network import advertise_facts
+from wizard.host.network import Address, Link
 from wizard.host.simulated import SimulatedHost
 from wizard.network.lookup import lookup
 from wizard.network.picture import build_picture, render
+from wizard.network.rtnetlink.route_table import RouteTable
 
 
 def demo(name: str, tmp_path):
@@ -109,3 +111,51 @@ def test_no_line_is_wider_than_asked(tmp_path, name, width):
                                      dst="8.8.8.8"), width):
         assert len(line.text) <= width, line.text
         assert all(0 <= span.start <= span.end <= len(line.text) for span in line.spans)
+
+
+def synthetic():
+    links = [Link(1, "lo", "loopback", addresses=(Address("lo", 4, "127.0.0.1", 8, "host"),)),
+             Link(2, "eth0", "physical", state="UP",
+                  addresses=(Address("eth0", 4, "10.1.0.5", 24),)),
+             Link(3, "docker0", "bridge", state="DOWN",
+                  addresses=(Address("docker0", 4, "172.17.0.1", 16),))]
+    routes = RouteTable.from_iproute_json([
+        {"dst": "default", "gateway": "10.1.0.1", "dev": "eth0", "metric": 100},
+        {"dst": "default", "table": "100", "nexthops": [
+            {"gateway": "10.1.0.2", "dev": "eth0"}, {"gateway": "10.1.0.3", "dev": "eth0"}]},
+        {"dst": "10.1.0.0/24", "dev": "eth0", "scope": "link", "prefsrc": "10.1.0.5"},
+        {"dst": "172.17.0.0/16", "dev": "docker0", "scope": "link", "prefsrc": "172.17.0.1"},
+        {"type": "unreachable", "dst": "192.0.2.0/24"},
+        {"type": "local", "dst": "10.1.0.5", "dev": "eth0", "table": "local", "scope": "host",
+         "prefsrc": "10.1.0.5"},
+    ])
+    rules = [{"priority": 0, "src": "all", "table": "local"},
+             {"priority": 100, "src": "10.1.0.5", "table": "100"},
+             {"priority": 32766, "src": "all", "table": "main"}]
+    addresses = {link.name: [a.cidr for a in link.addresses] for link in links}
+    return advertise_facts(links, routes), routes, rules, addresses
+
+
+def test_another_table_a_multipath_route_and_a_container_bridge():
+    facts, routes, rules, addresses = synthetic()
+    answer = lookup(routes, rules, "8.8.8.8", "10.1.0.5", addresses=addresses)
+    lines = drawn(build_picture("box", facts, routes, answer=answer, dst="8.8.8.8"))
+    assert line_with(lines, "gateway 10.1.0.2", "default (table 100)").lstrip("│ ").startswith(
+        "├━▶")  # the path the replay took: the first usable next hop
+    assert line_with(lines, "gateway 10.1.0.3", "default (table 100)")
+    assert "━▶" not in line_with(lines, "gateway 10.1.0.1")
+    assert line_with(lines, "rule 100: from 10.1.0.5 lookup 100", "table 100")
+    assert line_with(lines, "no other node is on it")
+    assert not any("reach this host at 172.17.0.1" in line for line in lines)
+
+
+def test_a_refused_and_a_local_lookup_say_so():
+    facts, routes, rules, addresses = synthetic()
+    refused = lookup(routes, rules, "192.0.2.7", addresses=addresses)
+    lines = drawn(build_picture("box", facts, routes, answer=refused, dst="192.0.2.7"))
+    assert line_with(lines, "packet to 192.0.2.7:", refused["error"])
+    assert not any("━▶" in line for line in lines if not line.startswith("★"))
+    local = lookup(routes, rules, "10.1.0.5", addresses=addresses)
+    lines = drawn(build_picture("box", facts, routes, answer=local, dst="10.1.0.5"))
+    assert any("delivered to this host" in line for line in lines)
+    assert not any("━▶" in line for line in lines if not line.startswith("★"))

@@ -257,6 +257,9 @@ def _notes(network: NetworkNode, facts: AdvertiseFacts, advertised: str | None,
     if shared:
         yield (f"the same LAN as {', '.join(shared)}: two addresses here; the cluster must "
                "use one that stays", "note")
+    if network.source and network.source not in {a.address for a in facts.candidates}:
+        yield "this host's own (containers, bridges): no other node is on it", "muted"
+        return
     has_default = any(hop.default_metric is not None for hop in network.gateways)
     if not has_default and network.source and ":" not in network.cidr:
         if facts.user_mode_nat:
@@ -348,12 +351,14 @@ def _network_tree(network: NetworkNode, on_dev: bool, path: PacketPath | None) -
 
 def _gateway_tree(hop: GatewayNode, on_path: bool) -> _Node:
     segments: Segments = [(f"gateway {hop.address}", "gateway"), (" ─▶ ", "muted")]
-    others = [dst for dst in hop.destinations if not dst.startswith("default")]
+    others = [dst for dst in hop.destinations if dst != "default"]
     if hop.default_metric is not None:
         segments.append(("★ default" if hop.kubeadm_default else "default", "default"))
         segments.append((f", metric {hop.default_metric}", "muted"))
-        segments.append((" (kubeadm follows it)" if hop.kubeadm_default else " (a spare)",
-                         "default" if hop.kubeadm_default else "muted"))
+        if hop.kubeadm_default:
+            segments.append((" (kubeadm follows it)", "default"))
+        else:  # kubeadm reads IPv4 defaults only: an IPv6 one is no spare for it
+            segments.append((" (IPv6)" if ":" in hop.address else " (a spare)", "muted"))
         if others:
             segments.append((", ", "muted"))
     segments.append((", ".join(others), "network"))
