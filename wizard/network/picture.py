@@ -427,7 +427,8 @@ def _emit(lines: list[PictureLine], first: str, rest: str, segments: Segments, w
           on_path: bool) -> None:
     """Word-wrap `segments` after `first`, continuing after `rest`; a path node is marked."""
     words = [(word, style) for text, style in segments for word in _words(text)]
-    line_prefix, text, spans = first, "", []
+    line_prefix, text = first, ""
+    spans: list[tuple[int, int, str]] = []
     room = max(width - len(first), 8)
 
     def flush() -> None:
