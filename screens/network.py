@@ -32,6 +32,7 @@ from screens.network_messages import (
 from screens.page import StepPage
 from screens.widgets.adapters import AdaptersPanel
 from screens.widgets.check_list import CheckList
+from screens.widgets.network_picture import NetworkPicture
 from screens.widgets.route_form import RouteForm
 from screens.widgets.route_lookup import Question, RouteLookup, ready_questions
 from screens.widgets.route_table import RouteTablePanel
@@ -82,6 +83,8 @@ class NetworkPage(StepPage):
         with TabbedContent(id="network-tabs", initial=initial):
             with TabPane("Adapters", id="tab-adapters"):
                 yield AdaptersPanel()
+            with TabPane("Picture", id="tab-picture"):
+                yield NetworkPicture()
             with TabPane("Routes", id="tab-routes"):
                 yield RouteTablePanel()
             with TabPane("Lookup", id="tab-lookup"):
@@ -210,6 +213,7 @@ class NetworkPage(StepPage):
         self._status(text)
         self.query_one(RouteTablePanel).show_error(text)
         self.query_one(AdaptersPanel).show_error(text)
+        self.query_one(NetworkPicture).show_error(text)
 
     # ------------------------------------------------------------------ checks and choices
     def show_results(self, results: list[CheckResult]) -> None:
@@ -231,6 +235,8 @@ class NetworkPage(StepPage):
             adapters.show(self.facts, choices.advertise_address)
             adapters.show_verdict(next((r for r in self.results if r.id == "AdvertiseAddress"),
                                        None))
+            self.query_one(NetworkPicture).show(self.where, self.facts, self.routes or (),
+                                                choices.advertise_address)
         self.query_one(RouteLookup).set_questions(
             ready_questions(choices, self.facts, self.dns_servers))
 
@@ -332,6 +338,7 @@ class NetworkPage(StepPage):
             where = f"Row {position + 1:,} of the Routes tab is highlighted (t: show it)."
         self.query_one(RouteLookup).show_answer(message.dst, message.answer, message.kernel,
                                                 message.question, where)
+        self.query_one(NetworkPicture).show_path(message.dst, message.answer, message.routes)
 
     def on_lookup_failed(self, message: LookupFailed) -> None:
         self.query_one(RouteLookup).show_error(f"The lookup failed: {message.error}")
