@@ -9,13 +9,14 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from wizard import __version__
 
 if TYPE_CHECKING:
     from wizard.host.base import Host
     from wizard.model import WizardChoices
+    from wizard.steps.step import Step
 
 SCREEN_NAMES = ("requirements", "network", "bridge", "runtime", "cgroups", "init", "review")
 
@@ -25,7 +26,7 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, no usage dump
+    def error(self, message: str) -> NoReturn:  # one line, no usage dump
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 
@@ -276,7 +277,7 @@ def _cmd_check(host: Host, choices: WizardChoices, args: argparse.Namespace) -> 
     return 1 if any(r.status is Status.FAIL for r in results) else 0
 
 
-def _planned_steps(host: Host, choices: WizardChoices):
+def _planned_steps(host: Host, choices: WizardChoices) -> list[Step]:
     from wizard.checks.runner import default_fixes, run_checks
 
     return default_fixes(run_checks(host, choices), choices.skipped_fixes)

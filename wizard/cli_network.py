@@ -6,16 +6,19 @@ import argparse
 import json
 import socket
 import sys
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from wizard.network.route_words import describe_route_get
 
 if TYPE_CHECKING:
     from wizard.host.base import Host
+    from wizard.host.network import NetworkView
     from wizard.steps.step import Step
 
 
-def add_network_commands(sub, add_host_options) -> None:
+def add_network_commands(sub: Callable[[str, str], argparse.ArgumentParser],
+                         add_host_options: Callable[[argparse.ArgumentParser], None]) -> None:
     """Register the subcommands; `sub(name, help)` makes a parser with the host options."""
     routes = sub("routes", "show the routing tables (all of them by default)")
     routes.add_argument("--table", default="all", metavar="all|main|local|ID",
@@ -50,7 +53,7 @@ def add_network_commands(sub, add_host_options) -> None:
     links.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-def network_of(host: Host):
+def network_of(host: Host) -> NetworkView:
     from wizard.cli import UsageError
 
     if host.network is None:
@@ -221,7 +224,7 @@ def cmd_links(host: Host, args: argparse.Namespace) -> int:
     return 0
 
 
-def _columns(rows: list[tuple[str, ...]]) -> str:
+def _columns(rows: Sequence[tuple[str, ...]]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths,
                                                                          strict=True)).rstrip()

@@ -11,7 +11,7 @@ import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from wizard.model import WizardChoices
 from wizard.steps.step import Step
@@ -95,7 +95,12 @@ def check(screen: str, group: str) -> Callable[[CheckFunction], CheckFunction]:
     return register
 
 
-def worst(results: Iterable[CheckResult]) -> Status | None:
+class _HasStatus(Protocol):
+    @property
+    def status(self) -> Status: ...
+
+
+def worst(results: Iterable[_HasStatus]) -> Status | None:
     """The status a screen shows in the sidebar: its worst result (skips don't count)."""
     statuses = [r.status for r in results if r.status is not Status.SKIP]
     return max(statuses, key=lambda s: s.weight) if statuses else None

@@ -169,7 +169,9 @@ def _endpoint_route(ctx: CheckContext, facts: AdvertiseFacts) -> _EndpointRoute 
         return "no API server endpoint given as an IP address yet"
     if facts.dev_of(target) is not None:
         return f"the API server ({target}) is this node itself"
-    return _EndpointRoute(target, ctx.host.network.route_get(target))
+    network = ctx.host.network
+    assert network is not None, "facts are only read from a host with a network"
+    return _EndpointRoute(target, network.route_get(target))
 
 
 @check(SCREEN, "addresses")
@@ -233,7 +235,7 @@ def advertise_address(choices: WizardChoices, facts: AdvertiseFacts,
                           "choose the advertise address" + (
                               f" (e.g. {suggestion.address} on {suggestion.dev})"
                               if suggestion else ""))
-    elif cluster is not None and cluster.dev != facts.default_dev:
+    elif endpoint is not None and cluster is not None and cluster.dev != facts.default_dev:
         result.status = Status.WARN
         result.message = (f"the API server {endpoint.target} is reached through {cluster.dev}, "
                           f"not through the default route's {facts.default_dev}: kubeadm would "

@@ -17,6 +17,7 @@ from wizard.facts.kernel import (
     SYSCTL_CONF,
     SYSCTL_DIRS,
     SYSTEMD_SYSCTL,
+    SysctlAssignment,
     boot_sysctl_program,
     module_fact,
     parse_sysctl_line,
@@ -162,7 +163,8 @@ def _boot_value(host: Host, key: str, writes: Mapping[str, str]) -> str | None:
     return assignments[-1].value if assignments else None
 
 
-def _overriding(host: Host, key: str, value: str, writes: Mapping[str, str]):
+def _overriding(host: Host, key: str, value: str, writes: Mapping[str, str]
+                ) -> list[SysctlAssignment]:
     """Assignments applied after the last one that sets the wanted value, with another value."""
     assignments = sysctl_assignments(host, key, writes)
     last_good = max((i for i, a in enumerate(assignments) if a.value == value), default=-1)

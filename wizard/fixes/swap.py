@@ -7,6 +7,7 @@ The kubelet refuses to start while swap is on (unless told `failSwapOn: false`),
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from wizard.facts.systemd import STARTS_AT_BOOT, unit_state
@@ -146,11 +147,20 @@ def _unit_sources(host: Host) -> list[BootSwap]:
                                 runtime_only=False),),
             verify=f"systemctl is-enabled {unit}  says disabled",
             undo=f"sudo systemctl enable --now {unit}",
-            done_when=lambda h, unit=unit: unit_state(h, unit) not in STARTS_AT_BOOT,
+            done_when=_off_at_boot(unit),
             fixes="SwapOnBoot",
         )
         sources.append(BootSwap(f"systemd unit {unit}", step))
     return sources
+
+
+def _off_at_boot(unit: str) -> Callable[[Host], bool]:
+    """done_when for one unit (a function per unit: the step is made in a loop)."""
+    return lambda h: unit_state(h, unit) not in STARTS_AT_BOOT
+
+
+def _zram_unit_off(unit: str) -> Callable[[Host], bool]:
+    return lambda h: _zram_stays_off(unit_state(h, unit))
 
 
 def _dphys_sources(host: Host) -> list[BootSwap]:
@@ -215,7 +225,7 @@ def _zram_sources(host: Host) -> list[BootSwap]:
                                 undo_argv=("systemctl", "unmask", unit), runtime_only=False),),
             verify=f"systemctl is-enabled {unit}  says masked",
             undo=f"sudo systemctl unmask {unit}",
-            done_when=lambda h, unit=unit: _zram_stays_off(unit_state(h, unit)),
+            done_when=_zram_unit_off(unit),
             fixes="SwapOnBoot",
         )
         sources.append(BootSwap(f"zram-generator {device} ({ZRAM_GENERATOR_CONF})", step))

@@ -13,11 +13,15 @@ import shutil
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
 
 from wizard.host.commands import DEFAULT_TIMEOUT, CommandResult, run_argv
 from wizard.host.files import atomic_write
 from wizard.host.identity import HostIdentity, read_identity
 from wizard.host.ports import ListeningPort, TcpProbe, live_listening_ports, tcp_probe
+
+if TYPE_CHECKING:
+    from wizard.host.network import NetworkView
 
 OFFLINE_SYSTEMCTL_VERBS = frozenset({"enable", "disable", "mask", "unmask", "is-enabled"})
 """What `systemctl --root=DIR` can do to a tree that is not running (systemctl(1))."""
@@ -30,7 +34,7 @@ STATE_DIR = "/var/lib/kubeadm-wizard"
 SEARCH_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 
 
-def _route_argv(op: str, route: dict) -> tuple[str, ...]:
+def _route_argv(op: str, route: dict[str, Any]) -> tuple[str, ...]:
     """The `ip route` command a person would type for a netlink route change (for the log)."""
     words = ["ip", "route", op, str(route["dst"])]
     for key, word in (("gateway", "via"), ("dev", "dev"), ("metric", "metric"),
@@ -265,7 +269,7 @@ class Host:
         return any(self.exists(f"{directory}/{candidate}") for directory in UNIT_DIRS
                    for candidate in {name, template})
 
-    def change_route(self, op: str, route: dict) -> CommandResult:
+    def change_route(self, op: str, route: dict[str, Any]) -> CommandResult:
         """Add or delete a route through netlink; under another root it waits for boot."""
         argv = _route_argv(op, route)
         if self.kind != "live":
@@ -276,9 +280,12 @@ class Host:
         self.command_log.append(result)
         return result
 
-    def _netlink_route(self, argv: tuple[str, ...], op: str, route: dict) -> CommandResult:
+    def _netlink_route(self, argv: tuple[str, ...], op: str, route: dict[str, Any]
+                       ) -> CommandResult:
+        network = self.network
+        assert network is not None, "only a live host changes routes through netlink"
         try:
-            self.network.change_route(op, route)
+            network.change_route(op, route)
         except OSError as error:
             return CommandResult(argv, 2, stderr=error.strerror or str(error))
         return CommandResult(argv, 0)
@@ -296,7 +303,7 @@ class Host:
         return tcp_probe(address, port, timeout=timeout) if self.kind == "live" else None
 
     @cached_property
-    def network(self):  # -> NetworkView | None
+    def network(self) -> NetworkView | None:
         """Links, addresses, routes and rules of the running system (None under --root)."""
         if self.kind != "live":
             return None

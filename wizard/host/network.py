@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from wizard.host.base import Host
+    from wizard.network.rtnetlink.route_table import RouteTable
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ class NetworkView:
         raise NotImplementedError
 
     def route_get(self, dst: str, src: str | None = None) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def change_route(self, op: str, route: dict[str, Any]) -> None:
         raise NotImplementedError
 
     def route_get_many(self, dsts: Iterable[str], src: str | None = None) -> list[dict[str, Any]]:
@@ -119,12 +123,12 @@ class LiveNetwork(NetworkView):
             if not outer:
                 self._local.routes = self._local.families = None
 
-    def _dump(self, family: int | None):
+    def _dump(self, family: int | None) -> RouteTable:
         from wizard.network.rtnetlink.decode import dump_routes
 
         return dump_routes(netns=self.netns, family=family)
 
-    def _ipr(self):
+    def _ipr(self) -> Any:  # a pyroute2 IPRoute (pyroute2 ships no type information)
         from pyroute2 import IPRoute
 
         from wizard.network.rtnetlink.netns_socket import require_netns
@@ -139,31 +143,32 @@ class LiveNetwork(NetworkView):
         from wizard.network.rtnetlink.links import dump_links_and_addresses
 
         raw_links, raw_addrs = dump_links_and_addresses(self.netns)
-        names = {link.index: link.name for link in raw_links}
+        # The kernel names every link (IFLA_IFNAME), so an empty name is never shown.
+        names = {link.index: link.name or "" for link in raw_links}
         by_index: dict[int, list[Address]] = {}
         for raw in raw_addrs:
             by_index.setdefault(raw.index, []).append(Address(
                 dev=names.get(raw.index, str(raw.index)),
-                family=4 if raw.family == socket.AF_INET else 6, address=raw.address,
+                family=4 if raw.family == socket.AF_INET else 6, address=raw.address or "",
                 prefixlen=raw.prefixlen,
                 scope={0: "global", 200: "site", 253: "link", 254: "host"}.get(
                     raw.scope, str(raw.scope))))
-        return [Link(index=raw.index, name=raw.name,
-                     kind=classify_link(self.host, raw.name, raw.kind, raw.loopback),
+        return [Link(index=raw.index, name=names[raw.index],
+                     kind=classify_link(self.host, names[raw.index], raw.kind, raw.loopback),
                      mac=raw.mac, mtu=raw.mtu, state=raw.state,
                      master=names.get(raw.master, "") if raw.master else "",
                      addresses=tuple(by_index.get(raw.index, ())))
                 for raw in raw_links]
 
-    def routes(self, family: int | None = None):
-        shared = getattr(self._local, "routes", None)
+    def routes(self, family: int | None = None) -> RouteTable:
+        shared: RouteTable | None = getattr(self._local, "routes", None)
         if shared is None:
             return self._dump(family)
         if family is None:
             return shared
         wanted = socket.AF_INET6 if family in (6, socket.AF_INET6) else socket.AF_INET
         # One view per family and snapshot: each reader then shares its prefix index too.
-        view = self._local.families.get(wanted)
+        view: RouteTable | None = self._local.families.get(wanted)
         if view is None:
             view = self._local.families[wanted] = shared.filter(family=wanted)
         return view
@@ -171,7 +176,8 @@ class LiveNetwork(NetworkView):
     def rules(self) -> list[dict[str, Any]]:
         from wizard.network.rtnetlink.rules import dump_rules
 
-        return dump_rules(netns=self.netns)
+        rules: list[dict[str, Any]] = list(dump_rules(netns=self.netns))
+        return rules
 
     def route_get(self, dst: str, src: str | None = None) -> dict[str, Any]:
         from wizard.network.rtnetlink.route_get import kernel_route_get

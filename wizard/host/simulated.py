@@ -17,7 +17,7 @@ import shlex
 import shutil
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -26,6 +26,9 @@ from wizard.host.base import Host, _route_argv
 from wizard.host.commands import CommandResult
 from wizard.host.ports import ListeningPort
 from wizard.resources import asset, demo_names
+
+if TYPE_CHECKING:
+    from wizard.host.simulated_network import SimulatedNetwork
 
 STATE_FILE = "state.yaml"
 
@@ -114,12 +117,14 @@ class SimulatedHost(Host):
         return True
 
     def _kernel_architecture(self) -> str:
-        return self.state.get("machine", "x86_64")
+        machine: str = self.state.get("machine", "x86_64")
+        return machine
 
     def _is_root(self) -> bool:
         return bool(self.state.get("is_root", True))
 
-    def _netlink_route(self, argv: tuple[str, ...], op: str, route: dict) -> CommandResult:
+    def _netlink_route(self, argv: tuple[str, ...], op: str, route: dict[str, Any]
+                       ) -> CommandResult:
         if op == "add":
             self.network.add_route(route)
         elif not self.network.delete_route(route):
@@ -127,7 +132,7 @@ class SimulatedHost(Host):
                                  note="emulated on the demo host")
         return CommandResult(argv, 0, note="emulated on the demo host")
 
-    def change_route(self, op: str, route: dict) -> CommandResult:
+    def change_route(self, op: str, route: dict[str, Any]) -> CommandResult:
         result = self._netlink_route(_route_argv(op, route), op, route)
         self.command_log.append(result)
         return result
@@ -137,14 +142,15 @@ class SimulatedHost(Host):
                               p.get("process", "")) for p in self.state.get("listening", [])]
 
     @cached_property
-    def network(self):
+    def network(self) -> SimulatedNetwork:
         from wizard.host.simulated_network import SimulatedNetwork
 
         return SimulatedNetwork(self)
 
     # ------------------------------------------------------------------------ commands
     def run(self, argv: list[str], *, timeout: float = 30.0,
-            input_text: str | None = None) -> CommandResult:
+            input_text: str | None = None, env: dict[str, str] | None = None) -> CommandResult:
+        # env is accepted as Host.run takes it; recorded answers do not depend on it.
         result = self._answer(list(argv))
         self.command_log.append(result)
         return result
@@ -312,7 +318,8 @@ class SimulatedHost(Host):
     _emulate_dnf = _emulate_apt_get
 
     def _installed(self) -> list[str]:
-        return self.state.setdefault("packages", [])
+        packages: list[str] = self.state.setdefault("packages", [])
+        return packages
 
     def _install_package(self, package: str) -> None:
         for binary in _package_binaries().get(package, [package]):

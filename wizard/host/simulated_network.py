@@ -24,7 +24,8 @@ class SimulatedNetwork(NetworkView):
 
     @property
     def _state(self) -> dict[str, Any]:
-        return self.host.state.setdefault("network", {})
+        state: dict[str, Any] = self.host.state.setdefault("network", {})
+        return state
 
     def links(self) -> list[Link]:
         addresses: dict[str, list[Address]] = {}

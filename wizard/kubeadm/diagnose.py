@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from wizard.kubeadm.join_command import JoinCommand, find_join_commands
+from wizard.kubeadm.join_command import JoinCommand, JoinCommandData, find_join_commands
 from wizard.kubeadm.phases import FAILED_PHASE_RE, SUCCESS_RE, clean_line, phase_of
 from wizard.kubeadm.secrets import mask_secrets
 
@@ -81,7 +81,7 @@ class Diagnosis:
     preflight_warnings: list[Issue] = field(default_factory=list)
     failed_phase: str | None = None
     error: str | None = None
-    join_commands: list[dict[str, object]] = field(default_factory=list)
+    join_commands: list[JoinCommandData] = field(default_factory=list)
     advice: list[Advice] = field(default_factory=list)
 
     @property

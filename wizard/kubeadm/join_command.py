@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from wizard.kubeadm.phases import clean_line
 from wizard.kubeadm.secrets import mask_certificate_key, mask_token
@@ -63,6 +64,16 @@ _CONTROL_PLANE_FLAGS = frozenset({"--control-plane", "--experimental-control-pla
 _STOP_TOKENS = frozenset({"&&", "||", ";", "|", "kubeadm"})
 
 
+class JoinCommandData(TypedDict):
+    """JoinCommand as plain data (JSON, the journal); ``JoinCommand(**data)`` rebuilds it."""
+
+    control_plane: bool
+    endpoint: str
+    token: str
+    ca_cert_hashes: list[str]
+    certificate_key: str | None
+
+
 @dataclass
 class JoinCommand:
     """The parts of a ``kubeadm join`` command that the wizard shows, checks and re-runs."""
@@ -73,7 +84,7 @@ class JoinCommand:
     ca_cert_hashes: list[str] = field(default_factory=list)
     certificate_key: str | None = None
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> JoinCommandData:
         """Return the command as plain data, for JSON output and the journal."""
         return {
             "control_plane": self.control_plane,

@@ -26,6 +26,7 @@ import re
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import PurePosixPath
 
 from wizard.fixes.package_actions import package_action
@@ -43,7 +44,7 @@ from wizard.kubeadm.config import (
 )
 from wizard.kubeadm.packages import APT_KEYRING, K8S_PACKAGES, detect_family, package_plan
 from wizard.model import JoinSecrets, WizardChoices
-from wizard.steps.step import FileRemove, FileWrite, RunCommand, Step
+from wizard.steps.step import Action, FileRemove, FileWrite, RunCommand, Step
 
 CONFIG_PATH = "/etc/kubernetes/kubeadm-config.yaml"
 ADMIN_CONF = "/etc/kubernetes/admin.conf"
@@ -145,11 +146,12 @@ def params_from_choices(choices: WizardChoices, *, kubeadm: KubeVersion | None =
     minor = resolve_minor(choices.kubernetes_version)
     action = action or kubeadm_action(choices)
     address = choices.advertise_address or None
-    common = {"role": action, "kubeadm_minor": minor, "node_name": choices.node_name or None,
-              "advertise_address": address, "node_ip": address, "cri_socket": cri_socket(choices)}
+    # The fields init and join share (a partial, so each keyword stays type-checked).
+    common = partial(KubeadmConfigParams, role=action, kubeadm_minor=minor,
+                     node_name=choices.node_name or None, advertise_address=address,
+                     node_ip=address, cri_socket=cri_socket(choices))
     if action == "init":
-        return KubeadmConfigParams(
-            **common,
+        return common(
             kubernetes_version=_kubernetes_release(choices, minor, kubeadm),
             control_plane_endpoint=choices.control_plane_endpoint or None,
             pod_subnet=choices.pod_subnet or None,
@@ -162,8 +164,7 @@ def params_from_choices(choices: WizardChoices, *, kubeadm: KubeVersion | None =
         )
     secrets = secrets or JoinSecrets()
     control_plane = choices.role == "control-plane"
-    return KubeadmConfigParams(
-        **common,
+    return common(
         fail_swap_on=choices.fail_swap_on,
         join_endpoint=choices.join_endpoint or None,
         token=secrets.token or None,
@@ -236,7 +237,7 @@ def package_steps(host: Host, minor: int, *, reinstall: bool = False) -> list[St
     names = " ".join(K8S_PACKAGES)
     unhold = (("apt-mark", "unhold", *K8S_PACKAGES) if family == "apt"
               else ("dnf", "versionlock", "delete", *K8S_PACKAGES))
-    repo_actions = (
+    repo_actions: tuple[Action, ...] = (
         *(_repository_action(host, argv) for argv in plan.prepare_commands),
         *(FileWrite(path, content, mode=0o644) for path, content in plan.files.items()))
     repo = Step(
@@ -463,6 +464,8 @@ def kube_chain_removal(saved: str) -> tuple[str, list[str]]:
     """
     restore: list[str] = []
     names: list[str] = []
+    chains: list[str]
+    jumps: list[str]
     table, chains, jumps = "", [], []
     for line in saved.splitlines():
         if line.startswith("*"):

@@ -280,7 +280,7 @@ def probe_endpoint(host: Host, endpoint: str, *, timeout: float = CONNECT_TIMEOU
         infos = socket.getaddrinfo(name, int(port), type=socket.SOCK_STREAM)
     except OSError as error:
         return EndpointProbe(endpoint, True, "", False, f"{name} does not resolve: {error}")
-    address = infos[0][4][0]
+    address = str(infos[0][4][0])  # an IPv4/IPv6 sockaddr's host is always text
     route = _route_to(host, address)
     try:
         with socket.create_connection((address, int(port)), timeout=timeout):

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import errno
 import socket
+from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -38,6 +39,7 @@ from wizard.network.prefix_index import (
     _covers,
     _family_of_address,
     _index_for,
+    _TableIndex,
     merged_lengths,
 )
 from wizard.network.rtnetlink.constants import (
@@ -57,6 +59,11 @@ from wizard.network.source_address import (
 
 _RULE_ERRORS = {"blackhole": errno.EINVAL, "unreachable": errno.ENETUNREACH,
                 "prohibit": errno.EACCES}
+# Resolver._plan(): the tables' indexes (IPv4 only), per prefix length the (networks,
+# rows, shift) of each table that has it, and those lengths, longest first.
+_Plan = tuple[list[_TableIndex], dict[int, list[tuple[Sequence[int], "array[int]", int]]],
+              list[int]]
+
 _ROUTE_ERRORS = {"blackhole": errno.EINVAL, "unreachable": errno.EHOSTUNREACH,
                  "prohibit": errno.EACCES}
 
@@ -135,11 +142,11 @@ class Resolver:
             list(_DEFAULT_RULES[socket.AF_INET])
         )
         self._addresses = _parse_addresses(addresses)
-        self._plans: dict[tuple[int, tuple[int, ...]], list[tuple[int, list[tuple]]]] = {}
+        self._plans: dict[tuple[int, tuple[int, ...]], _Plan] = {}
 
     # table level ------------------------------------------------------------------
 
-    def _plan(self, family: int, tables: tuple[int, ...]) -> tuple[list, dict, list[int]]:
+    def _plan(self, family: int, tables: tuple[int, ...]) -> _Plan:
         """What to bisect for these tables: their indexes, per prefix length the (networks,
         rows, shift) of each table that has it, and the lengths, longest first. Made once
         per Resolver and table set."""
@@ -157,7 +164,7 @@ class Resolver:
         return plan
 
     @staticmethod
-    def _lengths_for(plan: tuple[list, dict, list[int]], address: int) -> Iterable[int]:
+    def _lengths_for(plan: _Plan, address: int) -> Iterable[int]:
         """The prefix lengths worth bisecting for ``address``, longest first: in IPv4 only
         those its block (/16 or /20) has routes of."""
         indexes, _parts, lengths = plan
@@ -229,7 +236,8 @@ class Resolver:
         trace.append("no custom IPv4 rules: the kernel looks up local and main as one table")
         answer = self._table_lookup(flow, (RT_TABLE_LOCAL, RT_TABLE_MAIN), trace)
         answer.merged = True
-        rule = local_rule if answer.found and answer.route.table == RT_TABLE_LOCAL else main_rule
+        found_local = answer.route is not None and answer.route.table == RT_TABLE_LOCAL
+        rule = local_rule if found_local else main_rule
         if answer.found and answer.error is None and not answer.throw:
             return rule, answer
         if (socket.AF_INET, RT_TABLE_DEFAULT) in _index_for(self.routes):
@@ -312,11 +320,12 @@ class Resolver:
             if flow.dst >> 28 == 0xE or flow.dst == 0xFFFFFFFF:
                 kind = "multicast" if flow.dst >> 28 == 0xE else "broadcast"
                 trace.append(f"{kind} from {src}: sent out of {owner.dev}, which owns it")
-                result = {"type": kind, "dst": dst, "from": src, "dev": owner.dev, "flags": []}
+                result: dict[str, Any] = {"type": kind, "dst": dst, "from": src,
+                                          "dev": owner.dev, "flags": []}
                 return self._decorate(result, None, None, trace)
         if flow.dst == 0:
             trace.append("destination 0.0.0.0 means this host: delivered on lo")
-            result: dict[str, Any] = {"type": "local", "dst": dst}
+            result = {"type": "local", "dst": dst}
             result.update({"from": src} if src else {})
             result["dev"] = _LOOPBACK_DEV
             result.update({} if src else {"prefsrc": "127.0.0.1"})
@@ -328,8 +337,9 @@ class Resolver:
         """The local-table route that makes ``address`` one of this host's (its dev owns it)."""
         flow = _Flow(socket.AF_INET, address, 0, 0, 0)
         answer = self._table_lookup(flow, (RT_TABLE_LOCAL,), [])
-        if answer.found and answer.route.type == "local":
-            return answer.route
+        route = answer.route
+        if route is not None and route.type == "local":
+            return route
         return None
 
     def _answer(self, flow: _Flow, dst: str, src: str | None, rule: _Rule | None,
@@ -338,6 +348,7 @@ class Resolver:
             return self._decorate(lookup_error_result(answer.error, dst, src), rule,
                                   answer.route, trace)
         route = answer.route
+        assert route is not None, "only an answer with an error has no route"
         if flow.family == socket.AF_INET:
             result = self._ipv4_result(flow, dst, src, route, answer.merged)
             if "error" in result:
@@ -370,6 +381,7 @@ class Resolver:
             route_type = "broadcast"
         elif flow.dst >> 28 == 0xE:
             route_type = "multicast"
+        prefsrc: str | None
         if route_type == "local":
             dev, gateway = _LOOPBACK_DEV, None
             prefsrc = route.prefsrc or dst

@@ -14,7 +14,7 @@ from typing import Any
 from wizard.network.prefix_index import _BITS, _address_int, _covers, _family_of_address
 from wizard.network.rtnetlink.names import table_id
 
-_DEFAULT_RULES = {
+_DEFAULT_RULES: dict[int, tuple[dict[str, object], ...]] = {
     socket.AF_INET: ({"priority": 0, "src": "all", "table": "local"},
                      {"priority": 32766, "src": "all", "table": "main"},
                      {"priority": 32767, "src": "all", "table": "default"}),
@@ -121,7 +121,7 @@ def _rule_action(rule: Mapping[str, Any]) -> str:
         return "goto"
     if "nop" in rule:
         return "nop"
-    return rule.get("action", "lookup")
+    return str(rule.get("action", "lookup"))
 
 
 def _parse_rule(rule: Mapping[str, Any], family: int) -> _Rule:

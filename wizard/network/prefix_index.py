@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from wizard.network.rtnetlink.route_table import RouteTable
 
-_BITS = {socket.AF_INET: 32, socket.AF_INET6: 128}
+_BITS: dict[int, int] = {socket.AF_INET: 32, socket.AF_INET6: 128}
 
 
 def _family_of_address(text: str) -> int:
@@ -43,7 +43,7 @@ class _TableIndex:
         self.bits = _BITS[family]
         self.lengths = sorted(by_length, reverse=True)
         self.keys: dict[int, Sequence[int]] = {}
-        self.rows: dict[int, array] = {}
+        self.rows: dict[int, array[int]] = {}
         self._blocks: tuple[int, Sequence[int]] | None = None
         for length, packed in by_length.items():
             packed.sort()
@@ -77,7 +77,7 @@ class _TableIndex:
             self._blocks = (shift, masks)
         return self._blocks
 
-    def rows_between(self, length: int, low: int, high: int) -> array:
+    def rows_between(self, length: int, low: int, high: int) -> array[int]:
         """Rows of the /``length`` routes whose network is in [low, high]."""
         keys = self.keys[length]
         return self.rows[length][bisect.bisect_left(keys, low):bisect.bisect_right(keys, high)]
@@ -138,7 +138,9 @@ def _build_index(routes: RouteTable) -> dict[tuple[int, int], _TableIndex]:
     return {key: _TableIndex(key[0], by_length) for key, by_length in groups.items()}
 
 
-_INDEXES: weakref.WeakKeyDictionary[RouteTable, dict] = weakref.WeakKeyDictionary()
+_INDEXES: weakref.WeakKeyDictionary[RouteTable, dict[tuple[int, int], _TableIndex]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _index_for(routes: RouteTable) -> dict[tuple[int, int], _TableIndex]:

@@ -23,7 +23,7 @@ from wizard.network.route_words import describe_route_get
 from wizard.network.rtnetlink.constants import RT_TABLE_MAIN
 from wizard.network.rtnetlink.iproute_format import to_iproute_json
 from wizard.network.rtnetlink.route_table import RouteTable
-from wizard.steps.step import FileRemove, FileWrite, RunCommand, Step
+from wizard.steps.step import Action, FileRemove, FileWrite, RunCommand, Step
 
 if TYPE_CHECKING:
     from wizard.host.base import Host
@@ -155,7 +155,7 @@ def _persist_step(host: Host, spec: RouteSpec, op: str, context: RouteContext | 
     reload = manager.reload_argv(host)
     # A file that held nothing but this route (a hook or drop-in the add created) goes away.
     removing = op == "del" and not content.strip()
-    actions: tuple = ((FileRemove(manager.path),) if removing
+    actions: tuple[Action, ...] = ((FileRemove(manager.path),) if removing
                       else (FileWrite(manager.path, content),))
     actions += (RunCommand(reload, undo_argv=reload),) if reload else ()
     adding = op == "add"

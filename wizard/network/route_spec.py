@@ -311,7 +311,8 @@ def _parse_destination(text: str, family_hint: int, problems: list[Problem]) -> 
     return None
 
 
-def _parse_gateway(text: str, problems: list[Problem]):
+def _parse_gateway(text: str, problems: list[Problem]
+                   ) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     if not text:
         return None
     try:
@@ -395,6 +396,7 @@ def _check_add(spec: RouteSpec, context: RouteContext, problems: list[Problem]) 
 
 def _check_gateway(spec: RouteSpec, context: RouteContext, problems: list[Problem]
                    ) -> str | None:
+    assert spec.gateway is not None, "only called for a route with a gateway"
     gateway = ipaddress.ip_address(spec.gateway)
     owner = next((a.dev for a in context.addresses
                   if ipaddress.ip_address(a.address) == gateway), None)

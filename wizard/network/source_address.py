@@ -99,7 +99,7 @@ def _select_ipv6_source(addresses: list[_Address], dev: str | None, dst: int) ->
     only_oif = dst >> 120 == 0xFF or dst_scope <= 2
     dst_label = _ipv6_label(dst)
 
-    def score(address: _Address) -> tuple:
+    def score(address: _Address) -> tuple[bool, int, bool, bool, int]:
         scope = _ipv6_scope(address.value)
         return (
             address.value == dst,

@@ -44,7 +44,7 @@ def ssh_client(env: Mapping[str, str] | None = None) -> str | None:
     return endpoints[0] if endpoints else None
 
 
-def _path(answer: dict[str, Any]) -> tuple:
+def _path(answer: dict[str, Any]) -> tuple[object, bool, object, object]:
     return (answer.get("type"), bool(answer.get("error")), answer.get("gateway"),
             answer.get("dev"))
 

@@ -102,8 +102,8 @@ FIB_RULE_OIF_DETACHED = 0x10
 CLONE_NEWNET = 0x40000000
 NETNS_RUN_DIR = "/run/netns"
 
-_HOST_BITS = {socket.AF_INET: 32, socket.AF_INET6: 128}
-_ADDR_BYTES = {socket.AF_INET: 4, socket.AF_INET6: 16}
+_HOST_BITS: dict[int, int] = {socket.AF_INET: 32, socket.AF_INET6: 128}
+_ADDR_BYTES: dict[int, int] = {socket.AF_INET: 4, socket.AF_INET6: 16}
 _RECV_SIZE = 1 << 16  # the kernel never puts more than 32 KiB of a dump in one datagram
 
 _NLMSGHDR = struct.Struct("=IHHII")

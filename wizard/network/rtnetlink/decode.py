@@ -10,8 +10,8 @@ import operator
 import os
 import socket
 import struct
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Literal
 
 from wizard.network.rtnetlink.constants import (
     _ADDR_BYTES,
@@ -179,7 +179,7 @@ def _parse_via(data: bytes, start: int, end: int) -> tuple[int, str, bytes]:
 
 def _parse_multipath(
     store: _RouteStore, data: bytes, start: int, end: int, family: int
-) -> tuple[tuple, ...]:
+) -> tuple[tuple[Any, ...], ...]:
     """Nexthops as (gateway id, oif, weight, flags, via family, flow) tuples."""
     hops = []
     while start + _RTNEXTHOP.size <= end:
@@ -271,8 +271,8 @@ class _Layout:
                RTA_PREF: ("B3x", 5), RTA_CACHEINFO: ("8x8s4x12s", 36)}
     _ADDRESSES = (RTA_DST, RTA_GATEWAY, RTA_PREFSRC)
 
-    def __init__(self, unpack, checked: list[int], expected: tuple, fields: dict[int, int]
-                 ) -> None:
+    def __init__(self, unpack: Callable[[bytes, int], tuple[Any, ...]], checked: list[int],
+                 expected: tuple[Any, ...], fields: dict[int, int]) -> None:
         self.unpack, self.expected, self.fields = unpack, expected, fields
         self.checked = operator.itemgetter(*checked)
 
@@ -311,7 +311,7 @@ class _Layout:
         return cls(unpack, checked, operator.itemgetter(*checked)(values), fields)
 
 
-def _zero_cacheinfo(values: tuple, fmt: list[str]) -> bool:
+def _zero_cacheinfo(values: tuple[Any, ...], fmt: list[str]) -> bool:
     """The template's own cache info (if any) must be the all-zero one that prints nothing."""
     slot = 9
     for part in fmt[1:]:
@@ -339,7 +339,7 @@ def _append_route_messages(store: _RouteStore, messages: Iterable[tuple[bytes, i
     row = len(store)
     for data, start, end in messages:
         size = end - start
-        layout = layouts.get(size, False)
+        layout: _Layout | None | Literal[False] = layouts.get(size, False)
         if layout is False:
             layout = layouts[size] = _Layout.of(data, start, end)
         if layout is not None:

@@ -149,7 +149,7 @@ def iproute_text_lines(routes: RouteTable) -> Iterator[str]:
     store, sep = routes._store, "  "
     # The padded cells before and after the destination and the metric, per distinct
     # combination of the other fields; a line is then five pieces and one rstrip.
-    around: dict[tuple, tuple[str, str, str]] = {}
+    around: dict[tuple[Any, ...], tuple[str, str, str]] = {}
     for row, record in routes._records():
         if row in store.extras:
             yield _aligned(iproute_row(_decode_route(store, row)), widths)
@@ -302,7 +302,7 @@ def iter_iproute_json_text(routes: RouteTable) -> Iterator[str]:
     extras = store.extras
     # Everything but the destination and the metric, per distinct combination of the
     # other fields (few in a full table): one dict look-up per route.
-    around: dict[tuple, tuple[str, str, str]] = {}
+    around: dict[tuple[Any, ...], tuple[str, str, str]] = {}
     for row, record in routes._records():
         if row in extras:
             yield json.dumps(to_iproute_json(_decode_route(store, row)), separators=(",", ":"))

@@ -32,7 +32,7 @@ _BUILTIN_PROTOCOLS = {
 _BUILTIN_SCOPES = {0: "global", 200: "site", 253: "link", 254: "host", 255: "nowhere"}
 _BUILTIN_TABLES = {253: "default", 254: "main", 255: "local"}
 _PREF_NAMES = {0: "medium", 1: "high", 3: "low"}
-_FAMILY_NAMES = {
+_FAMILY_NAMES: dict[int, str] = {
     socket.AF_INET: "inet", socket.AF_INET6: "inet6", 7: "bridge", 17: "link", 28: "mpls",
 }
 _ROUTE_FLAG_NAMES = (

@@ -140,7 +140,8 @@ def _socket_in_netns(netns: str) -> socket.socket:
         os.close(fd)
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["socket"]
+    created: socket.socket = outcome["socket"]
+    return created
 
 
 def open_route_socket(netns: str | None = None) -> socket.socket:

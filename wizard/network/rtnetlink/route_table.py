@@ -10,7 +10,7 @@ import socket
 import struct
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 from wizard.network.rtnetlink.constants import _ADDR_BYTES, _HOST_BITS, _NO_PREF, _RECORD
 from wizard.network.rtnetlink.names import (
@@ -28,6 +28,12 @@ from wizard.network.rtnetlink.names import (
     table_name,
     type_name,
 )
+
+# One packed route record as _RouteStore.record() unpacks it (family, dst_len, type, ...).
+_Record = tuple[Any, ...]
+# A filter predicate: (row number, record) -> keep?
+_Check = Callable[[int, _Record], bool]
+
 
 # --- routes: the compact table -------------------------------------------------------
 
@@ -54,7 +60,9 @@ class Route(NamedTuple):
     and sorted views, so a UI can highlight "the route lookup() picked".
     """
 
-    index: int
+    # The field shadows tuple.index(); mypy flags any NamedTuple field named so, and the
+    # name is public API (Route.index is what a UI highlights).
+    index: int  # type: ignore[assignment]
     family: int
     type: str
     dst: str  # iproute2's text: "default", "10.0.0.0/8" or a bare host address
@@ -118,11 +126,11 @@ class _RouteStore:
             return None
         return self.links.get(ifindex) or f"if{ifindex}"
 
-    def record(self, row: int) -> tuple:
+    def record(self, row: int) -> _Record:
         return _RECORD.unpack_from(self.records, row * _RECORD.size)
 
 
-def _decode_nexthops(store: _RouteStore, hops: Iterable[tuple]) -> tuple[Nexthop, ...]:
+def _decode_nexthops(store: _RouteStore, hops: Iterable[_Record]) -> tuple[Nexthop, ...]:
     return tuple(
         Nexthop(store.addresses[gateway], store.dev_name(oif), weight, flags, via_family, flow)
         for gateway, oif, weight, flags, via_family, flow in hops
@@ -143,7 +151,7 @@ def _decode_route(store: _RouteStore, row: int) -> Route:
     network = socket.inet_ntop(family, dst[:_ADDR_BYTES[family]])
     text = _dst_text(family, dst_len, dst)
     extras = store.extras.get(row)
-    nexthops = ()
+    nexthops: tuple[Nexthop, ...] = ()
     gateway_text = store.addresses[gateway]
     if extras is not None:
         extras = dict(extras)
@@ -198,7 +206,7 @@ class RouteTable(Sequence[Route]):
     numbers, so narrowing or reordering a million routes costs 4 bytes per row.
     """
 
-    def __init__(self, store: _RouteStore, rows: array | None = None,
+    def __init__(self, store: _RouteStore, rows: array[int] | None = None,
                  ascending: bool = False) -> None:
         self._store = store
         self._rows = rows
@@ -212,7 +220,13 @@ class RouteTable(Sequence[Route]):
     def __len__(self) -> int:
         return len(self._store) if self._rows is None else len(self._rows)
 
-    def __getitem__(self, position):  # type: ignore[override]
+    @overload
+    def __getitem__(self, position: int) -> Route: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> RouteTable: ...
+
+    def __getitem__(self, position: int | slice) -> Route | RouteTable:
         if isinstance(position, slice):
             return RouteTable(self._store, array("I", self._row_numbers()[position]),
                               ascending=self._ascending and (position.step or 1) > 0)
@@ -246,7 +260,7 @@ class RouteTable(Sequence[Route]):
     def _row_numbers(self) -> Sequence[int]:
         return range(len(self._store)) if self._rows is None else self._rows
 
-    def _records(self) -> Iterator[tuple[int, tuple]]:
+    def _records(self) -> Iterator[tuple[int, _Record]]:
         """(row, record tuple) pairs in view order; iter_unpack when the view is whole."""
         if self._rows is None:
             yield from enumerate(_RECORD.iter_unpack(self._store.records))
@@ -376,26 +390,26 @@ class RouteTable(Sequence[Route]):
         return found
 
     @staticmethod
-    def _family_check(family: int | None) -> Callable | None:
+    def _family_check(family: int | None) -> _Check | None:
         if family is None:
             return None
         wanted = _family_of(family)
         return lambda _row, record: record[0] == wanted
 
     @staticmethod
-    def _table_check(table: int | str | None) -> Callable | None:
+    def _table_check(table: int | str | None) -> _Check | None:
         if table is None:
             return None
         wanted = table_id(table)
         return lambda _row, record: record[6] == wanted
 
-    def _dev_check(self, dev: str | None) -> Callable | None:
+    def _dev_check(self, dev: str | None) -> _Check | None:
         if dev is None:
             return None
         indexes = {index for index, name in self._store.links.items() if name == dev}
         extras = self._store.extras
 
-        def uses_dev(row: int, record: tuple) -> bool:
+        def uses_dev(row: int, record: _Record) -> bool:
             if record[9] in indexes:
                 return True
             hops = extras.get(row, {}).get("nexthops", ())
@@ -404,13 +418,14 @@ class RouteTable(Sequence[Route]):
         return uses_dev
 
     @staticmethod
-    def _prefix_check(prefix: str | None, inside: bool) -> Callable | None:
+    def _prefix_check(prefix: str | None, inside: bool) -> _Check | None:
         if prefix is None:
             return None
         family, network, length = _parse_prefix(prefix)
 
-        def check(_row: int, record: tuple) -> bool:
-            route_family, route_len = record[0], record[1]
+        def check(_row: int, record: _Record) -> bool:
+            route_family: int = record[0]
+            route_len: int = record[1]
             if family and route_family != family:
                 return False
             bits = _HOST_BITS[route_family]
@@ -425,7 +440,7 @@ class RouteTable(Sequence[Route]):
 
         return check
 
-    def _text_check(self, text: str | None) -> Callable | None:
+    def _text_check(self, text: str | None) -> _Check | None:
         if not text:
             return None
         needle = text.lower()
@@ -443,7 +458,7 @@ class RouteTable(Sequence[Route]):
                 needle in str(extras.get("from", "")) or needle in str(extras.get("via", ""))
             )
 
-        def hit(row: int, record: tuple) -> bool:
+        def hit(row: int, record: _Record) -> bool:
             family, dst_len, rtype, protocol = record[0], record[1], record[2], record[3]
             table, oif, gateway, prefsrc = record[6], record[9], record[10], record[11]
             if (address_hit[gateway] or address_hit[prefsrc] or oif in dev_hit
@@ -464,7 +479,7 @@ class RouteTable(Sequence[Route]):
             ranks[ident] = rank
         return ranks
 
-    def _sort_key(self, key: str) -> Callable[[tuple], int]:
+    def _sort_key(self, key: str) -> Callable[[_Record], int]:
         """An int per record that orders like the column (ints keep 1M keys small)."""
         store = self._store
         if key in ("gateway", "prefsrc"):
@@ -472,8 +487,8 @@ class RouteTable(Sequence[Route]):
             return lambda record: ranks[record[column]]
         if key == "dev":
             names = sorted(set(store.links.values()))
-            ranks = {index: names.index(name) + 1 for index, name in store.links.items()}
-            return lambda record: ranks.get(record[9], 0)
+            dev_ranks = {index: names.index(name) + 1 for index, name in store.links.items()}
+            return lambda record: dev_ranks.get(record[9], 0)
         if key == "dst":  # IPv4 before IPv6, then network, then prefix length
             return lambda record: (record[0] << 136 | int.from_bytes(record[12], "big") << 8
                                    | record[1])
@@ -563,7 +578,7 @@ def _via_family_id(name: str) -> int:
     return socket.AF_INET6 if name == "inet6" else socket.AF_INET
 
 
-def _dict_nexthops(store: _RouteStore, hops: Iterable[Mapping[str, Any]]) -> tuple[tuple, ...]:
+def _dict_nexthops(store: _RouteStore, hops: Iterable[Mapping[str, Any]]) -> tuple[_Record, ...]:
     parsed = []
     for hop in hops:
         via = hop.get("via")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import struct
+from typing import Any
 
 from wizard.network.rtnetlink.constants import (
     _HOST_BITS,
@@ -55,7 +56,7 @@ from wizard.network.rtnetlink.netns_socket import _Session
 # --- policy rules --------------------------------------------------------------------
 
 
-class RuleEntry(dict):
+class RuleEntry(dict[str, Any]):
     """One ``ip -j rule show`` dict that also remembers its address ``family``.
 
     It compares and serialises exactly like a plain dict; the attribute lets a lookup
