@@ -30,6 +30,7 @@ from pathlib import PurePosixPath
 
 from wizard.fixes.package_actions import package_action
 from wizard.host.base import Host
+from wizard.i18n import N_
 from wizard.kube.versions import KubeVersion, Role, VersionError, resolve_minor
 from wizard.kubeadm.cni import get_cni, install_commands
 from wizard.kubeadm.config import (
@@ -242,9 +243,9 @@ def package_steps(host: Host, minor: int, *, reinstall: bool = False) -> list[St
     repo = Step(
         id="k8s-repository",
         title=f"Add the pkgs.k8s.io repository for v1.{minor}",
-        why=("kubeadm, the kubelet and kubectl come from the community repository pkgs.k8s.io, "
+        why=(N_("kubeadm, the kubelet and kubectl come from the community repository pkgs.k8s.io, "
              "which has one repository per minor release and signs it with its own key; the "
-             "old apt.kubernetes.io and yum.kubernetes.io were removed in March 2024."),
+             "old apt.kubernetes.io and yum.kubernetes.io were removed in March 2024.")),
         actions=repo_actions,
         verify=f"the repository answers: {plan.repo_url}",
         undo=(f"kubeadm-wizard undo removes the repository file and {APT_KEYRING}"
@@ -428,9 +429,9 @@ def reset_cleanup_steps(host: Host) -> list[Step]:
         steps.append(Step(
             id="reset-cni-config",
             title=f"Remove the {len(cni_files)} CNI configuration file(s) in {CNI_CONFIG_DIR}",
-            why=("The container runtime uses the first network configuration it finds there; "
+            why=(N_("The container runtime uses the first network configuration it finds there; "
                  "an old one makes the next cluster's Pods join the old network, or fail when "
-                 "a different CNI is installed."),
+                 "a different CNI is installed.")),
             actions=tuple(FileRemove(path) for path in cni_files),
             verify=f"ls {CNI_CONFIG_DIR}  is empty",
             undo="kubeadm-wizard undo puts the files back from their backups.",
