@@ -46,7 +46,12 @@ BRIDGE_LESSON = (N_("Pods on one node hang off a Linux bridge, and traffic switc
 FORWARD_LESSON = (N_("A node routes packets between pods, other nodes and the outside; the kernel "
                   "forwards nothing until ip_forward is 1, so kubeadm refuses to continue."))
 MODULE_LESSONS = {
-    "br_netfilter": BRIDGE_LESSON + " The module also creates the net.bridge sysctls.",
+    # The bridge lesson again, whole, so that the catalog translates it as one text.
+    "br_netfilter": N_("Pods on one node hang off a Linux bridge, and traffic switched by a "
+                       "bridge bypasses iptables unless br_netfilter passes it through; "
+                       "kube-proxy's Service rules are iptables rules, so without it a pod cannot "
+                       "reach a Service whose backend sits on the same bridge. The module also "
+                       "creates the net.bridge sysctls, which do not exist until it is loaded."),
     "overlay": (N_("Container images are layers stacked with the overlay file system; containerd's "
                 "and CRI-O's default snapshotter mount every container's root with it.")),
 }

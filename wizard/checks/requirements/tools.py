@@ -56,8 +56,9 @@ def file_existing(ctx: CheckContext) -> Iterator[CheckResult]:
     missing = [tool for tool, path in found.items() if path is None]
     step = install_tools_step(ctx.host, missing) if missing else None
     family = ctx.host.identity.distro_family
-    lesson = (f"kubeadm 1.{ctx.minor} looks for these programs before it starts; the kubelet "
-              "and kube-proxy run them to mount volumes, enter namespaces and manage connections.")
+    lesson = N_("kubeadm looks for these programs before it starts (the list changes between "
+                "minor releases); the kubelet and kube-proxy run them to mount volumes, enter "
+                "namespaces and manage connections.")
     for tool, severity in tools.items():
         path = found[tool]
         yield CheckResult(
