@@ -82,7 +82,8 @@ def test_every_check_lesson_is_shown_in_korean_after_a_switch(demo, tmp_path):
     """Lessons are looked up when shown, so switching language needs no re-check."""
     results = run_checks(SimulatedHost(demo, scratch=tmp_path / demo))
     i18n.set_language("ko")
-    english = {(r.id, r.lesson) for r in results if r.lesson and not HANGUL.search(i18n._(r.lesson))}
+    english = {(r.id, r.lesson) for r in results
+               if r.lesson and not HANGUL.search(i18n._(r.lesson))}
     assert not english
 
 
