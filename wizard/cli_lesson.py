@@ -6,7 +6,8 @@ import argparse
 from collections.abc import Sequence
 
 
-def add_lesson_command(commands: argparse._SubParsersAction, screens: Sequence[str]) -> None:
+def add_lesson_command(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+                       screens: Sequence[str]) -> None:
     text = "print a screen's lesson (what F1 shows) as Markdown"
     lesson = commands.add_parser("lesson", help=text, description=text)
     lesson.add_argument("screen", choices=screens, metavar="SCREEN",
