@@ -25,6 +25,7 @@ from screens.runtime import RuntimePage
 from screens.widgets.check_list import CheckList
 from screens.widgets.host_banner import HostBanner
 from screens.widgets.sidebar import StepSidebar
+from wizard import i18n
 from wizard.checks.base import CheckResult, worst
 from wizard.host.base import Host
 from wizard.kube.versions import resolve_minor
@@ -49,6 +50,7 @@ class WizardApp(App[int]):
         Binding("a", "apply", "Apply", show=False),
         Binding("ctrl+s", "save_answers", "Save answers"),
         Binding("c", "cluster", "Cluster"),
+        Binding("ctrl+l", "switch_language", "English/한국어", show=False),
         Binding("ctrl+q,q", "quit", "Quit"),
     ]
 
@@ -136,7 +138,13 @@ class WizardApp(App[int]):
             self.push_screen(ClusterScreen(self.inventory))
 
     def action_lesson(self) -> None:
-        self.push_screen(LessonScreen(lesson(self.current_step)))
+        self.push_screen(LessonScreen(lesson(self.current_step, i18n.current_language())))
+
+    def action_switch_language(self) -> None:
+        """Lessons and whys are shown in the other language; the re-check redraws every pane."""
+        i18n.set_language("ko" if i18n.current_language() == "en" else "en")
+        self.notify("한국어" if i18n.current_language() == "ko" else "English")
+        self.action_recheck()
 
     # ----------------------------------------------------------------------- checks
     def action_recheck(self) -> None:

@@ -24,6 +24,7 @@ from screens.help import LessonScreen
 from screens.widgets.cluster_nodes import ClusterCheckTable, NodeTable
 from wizard.cluster.inventory import Inventory
 from wizard.cluster.stages import ClusterRun, Progress
+from wizard import i18n
 from wizard.resources import lesson
 
 _CHANGES = {"apply": "prepares every node, runs kubeadm init on the first control plane and "
@@ -240,7 +241,7 @@ class ClusterScreen(Screen[None]):
             self._run_stage(inventory, action)
 
     def action_lesson(self) -> None:
-        self.app.push_screen(LessonScreen(lesson("cluster")))
+        self.app.push_screen(LessonScreen(lesson("cluster", i18n.current_language())))
 
     def action_leave(self) -> None:
         self.dismiss(None)

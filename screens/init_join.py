@@ -31,6 +31,7 @@ from screens.widgets.kubeadm_join_form import JoinForm
 from screens.widgets.kubeadm_reset import ResetPanel
 from screens.widgets.kubeadm_run_panel import RunEnd, RunPanel
 from wizard.checks.base import CheckResult
+from wizard.i18n import _
 from wizard.kube.versions import KubeVersion, Role
 from wizard.kubeadm.cni import get_cni
 from wizard.kubeadm.join_command import JoinCommand
@@ -393,7 +394,7 @@ class InitJoinPage(StepPage):
             return
         step = cni_install_step(self.app.choices)
         commands = "\n".join(step.shell_commands)
-        self._confirm_steps([step], f"{step.title}?\n\n{step.why}\n\n{commands}", "Install")
+        self._confirm_steps([step], f"{step.title}?\n\n{_(step.why)}\n\n{commands}", "Install")
 
     # ------------------------------------------------------------------------ reset
     def refresh_reset(self) -> None:

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from wizard.steps.step import Step
 
 SCREEN_NAMES = ("requirements", "network", "bridge", "runtime", "cgroups", "init", "review")
+LESSON_NAMES = (*SCREEN_NAMES, "cluster")
+"""Every screen with a lesson: the steps, and the Cluster screen `--inventory` opens."""
 
 
 class UsageError(Exception):
@@ -57,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screen", choices=SCREEN_NAMES, help="open the TUI on this step")
     parser.add_argument("--inventory", metavar="FILE",
                         help="open the TUI on the Cluster screen for this Ansible inventory")
+    parser.add_argument("--lang", choices=("en", "ko"),
+                        help="language of the lessons (default: from LANG / LC_MESSAGES)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def sub(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -88,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     from wizard.cli_serve import add_serve_command
 
     add_serve_command(sub)
+    from wizard.cli_lesson import add_lesson_command
+
+    add_lesson_command(commands, LESSON_NAMES)
     from wizard.cli_cluster import add_cluster_commands
 
     add_cluster_commands(lambda name, text: commands.add_parser(name, help=text,
@@ -105,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        from wizard.i18n import default_language, set_language
+
+        set_language(args.lang or default_language())
         return _dispatch(args)
     except UsageError as error:
         print(f"kubeadm-wizard: error: {error}", file=sys.stderr)
@@ -131,6 +141,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             from wizard.cli_cluster import cmd_cluster
 
             return cmd_cluster(args, UsageError)
+        if args.command == "lesson":
+            from wizard.cli_lesson import cmd_lesson
+
+            return cmd_lesson(args)
         if args.command == "serve":
             from wizard.cli_serve import cmd_serve
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from wizard.i18n import _
+
 if TYPE_CHECKING:
     from wizard.checks.base import CheckResult
     from wizard.host.base import Host
@@ -55,7 +57,7 @@ def plan_text(entries: Sequence[PlanEntry]) -> str:
         step = entry.step
         state = "  (already in place)" if entry.already_done else ""
         lines.append(f"{number}. {step.title}{state}")
-        lines.append(f"   why: {step.why}")
+        lines.append(f"   why: {_(step.why)}")
         for command in step.shell_commands:
             lines.append(f"   $ {command}")
         for diff in entry.diffs:
@@ -68,7 +70,7 @@ def plan_text(entries: Sequence[PlanEntry]) -> str:
 
 
 def plan_json(entries: Sequence[PlanEntry]) -> list[dict[str, Any]]:
-    return [{"id": e.step.id, "title": e.step.title, "why": e.step.why,
+    return [{"id": e.step.id, "title": e.step.title, "why": _(e.step.why),
              "commands": list(e.step.shell_commands), "diffs": list(e.diffs),
              "verify": e.step.verify, "undo": e.step.undo,
              "reboot_required": e.step.reboot_required, "already_done": e.already_done,

@@ -25,9 +25,11 @@ def demo_names() -> list[str]:
     return sorted(p.name for p in demos.iterdir() if (p / "host.yaml").is_file())
 
 
-def lesson(screen: str) -> str:
-    """The Markdown lesson for a screen (what F1 shows)."""
-    path = asset("help", f"{screen}.md")
+def lesson(screen: str, language: str = "en") -> str:
+    """The Markdown lesson for a screen (what F1 shows): assets/help/<screen>.md in English,
+    assets/help/<language>/<screen>.md in another language."""
+    path = asset("help", f"{screen}.md") if language == "en" else asset(
+        "help", language, f"{screen}.md")
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Static
 
 from screens.widgets.step_view import render_step
 from wizard.checks.base import CheckResult
+from wizard.i18n import _
 from wizard.steps.engine import PlanEntry
 
 STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "skip": "dim"}
@@ -29,7 +30,7 @@ def render_detail(result: CheckResult, plan: dict[str, PlanEntry]) -> Group:
     if result.expected:
         parts.append(Text("Expected: ", style="bold") + Text(result.expected))
     if result.lesson:
-        parts.append(Text("Why it matters: ", style="bold cyan") + Text(result.lesson))
+        parts.append(Text("Why it matters: ", style="bold cyan") + Text(_(result.lesson)))
     if result.after_reboot:
         parts.append(Text("Fixed on disk; takes effect after a reboot.", style="yellow"))
     for step in result.fixes:

@@ -6,6 +6,7 @@ from rich.console import Group
 from rich.syntax import Syntax
 from rich.text import Text
 
+from wizard.i18n import _
 from wizard.steps.step import Step
 
 
@@ -14,7 +15,7 @@ def render_step(step: Step, diffs: list[str] | tuple[str, ...], *, done: bool = 
     title = Text(step.title, style="bold")
     if done:
         title.append("  (already in place)", style="green")
-    parts: list = [title, Text("Why: ", style="bold cyan") + Text(step.why)]
+    parts: list = [title, Text("Why: ", style="bold cyan") + Text(_(step.why))]
     for command in step.shell_commands:
         parts.append(Text("$ ", style="dim") + Text(command, style="bold"))
     for diff in diffs:

@@ -24,16 +24,17 @@ from wizard.facts.runtime import (
 )
 from wizard.fixes.kernel_networking import unified_cgroup_step
 from wizard.fixes.runtime import runtime_config_step
+from wizard.i18n import N_
 from wizard.kube.versions import cgroup_v1_is_error, pause_image
 from wizard.steps.step import Step
 
 SCREEN = "cgroups"
-VERSION_LESSON = ("cgroup v2 is one unified tree with reliable memory accounting; v1 has been in "
-                  "maintenance mode since Kubernetes 1.31, and from 1.35 the kubelet refuses to "
-                  "start on it unless failCgroupV1: false.")
-DRIVER_LESSON = ("On a systemd host systemd owns the cgroup tree. The kubelet and the container "
+VERSION_LESSON = (N_("cgroup v2 is one unified tree with reliable memory accounting; v1 has been "
+                  "in maintenance mode since Kubernetes 1.31, and from 1.35 the kubelet refuses to "
+                  "start on it unless failCgroupV1: false."))
+DRIVER_LESSON = (N_("On a systemd host systemd owns the cgroup tree. The kubelet and the container "
                  "runtime must both use the systemd driver (ask systemd) or both cgroupfs; two "
-                 "managers of one tree become unstable under memory pressure.")
+                 "managers of one tree become unstable under memory pressure."))
 GRUB_ADVICE = ("add systemd.unified_cgroup_hierarchy=1 to GRUB_CMDLINE_LINUX in /etc/default/grub, "
                "run update-grub (grub2-mkconfig on RHEL-likes) and reboot")
 FROM_CRI_MINOR = 31

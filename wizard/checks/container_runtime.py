@@ -28,16 +28,17 @@ from wizard.fixes.runtime import (
     restart_service_step,
     start_service_step,
 )
+from wizard.i18n import N_
 from wizard.kube.versions import containerd_advice
 from wizard.steps.step import Step
 
 SCREEN = "runtime"
-CRI_LESSON = ("The kubelet does not run containers itself: it asks a container runtime through "
+CRI_LESSON = (N_("The kubelet does not run containers itself: it asks a container runtime through "
               "the CRI, a gRPC API on a Unix socket. kubeadm's CRI check fails when nothing "
-              "answers there, and kubeadm refuses to guess when it finds several runtimes.")
-VERSION_LESSON = ("From 1.35 kubeadm warns (ContainerRuntimeVersion) when the runtime cannot "
+              "answers there, and kubeadm refuses to guess when it finds several runtimes."))
+VERSION_LESSON = (N_("From 1.35 kubeadm warns (ContainerRuntimeVersion) when the runtime cannot "
                   "answer the RuntimeConfig call, through which the kubelet learns the runtime's "
-                  "cgroup driver instead of trusting two files to agree.")
+                  "cgroup driver instead of trusting two files to agree."))
 RUNTIME_CONFIG_SINCE = {"containerd": (2, 0), "cri-o": (1, 28)}
 """The first release of each runtime that answers the RuntimeConfig call (reference §3.3)."""
 

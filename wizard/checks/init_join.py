@@ -10,6 +10,7 @@ this node can actually reach.
 from __future__ import annotations
 
 from wizard.checks.base import CheckContext, CheckResult, Status, check
+from wizard.i18n import N_
 from wizard.kube.versions import KubeVersion, skew_problems
 from wizard.kubeadm.cni import cni_subnet_warning, get_cni
 from wizard.kubeadm.config import validate
@@ -49,8 +50,8 @@ def _describe(tool: Installed) -> str:
 
 
 def _packages(ctx: CheckContext, tools: dict[str, Installed]) -> CheckResult:
-    lesson = ("kubeadm sets the node up and the kubelet runs everything on it; both come from "
-              "the pkgs.k8s.io repository of one minor release, so they match each other.")
+    lesson = (N_("kubeadm sets the node up and the kubelet runs everything on it; both come from "
+              "the pkgs.k8s.io repository of one minor release, so they match each other."))
     minor = ctx.minor
     expected = f"kubeadm, kubelet and kubectl 1.{minor}"
     observed = ", ".join(_describe(tool) for tool in tools.values())
@@ -77,9 +78,9 @@ def _packages(ctx: CheckContext, tools: dict[str, Installed]) -> CheckResult:
 
 
 def _skew(ctx: CheckContext, tools: dict[str, Installed]) -> CheckResult:
-    lesson = ("kubeadm deploys its own minor release or the one before; the kubelet may be up "
+    lesson = (N_("kubeadm deploys its own minor release or the one before; the kubelet may be up "
               "to three minors older than kubeadm but never newer than the control plane; "
-              "kubectl works one minor either side of the API server.")
+              "kubectl works one minor either side of the API server."))
     kubeadm, kubelet, kubectl = (tools[name].version for name in ("kubeadm", "kubelet", "kubectl"))
     if kubeadm is None or kubelet is None:
         return CheckResult("VersionSkew", Status.SKIP, lesson=lesson,
@@ -104,8 +105,8 @@ def _skew(ctx: CheckContext, tools: dict[str, Installed]) -> CheckResult:
 
 
 def _config(ctx: CheckContext, kubeadm: KubeVersion | None) -> CheckResult:
-    lesson = ("kubeadm reads every choice from one configuration file, in the API version it "
-              "understands: v1beta4 from kubeadm 1.31, v1beta3 before (and rejected from 1.37).")
+    lesson = (N_("kubeadm reads every choice from one configuration file, in the API version it "
+              "understands: v1beta4 from kubeadm 1.31, v1beta3 before (and rejected from 1.37)."))
     action = kubeadm_action(ctx.choices)
     params = params_from_choices(ctx.choices, kubeadm=kubeadm,
                                  secrets=_FORM_SUPPLIED if action == "join" else None)
@@ -142,9 +143,9 @@ def cluster_ranges(ctx: CheckContext) -> list[CheckResult] | None:
 
 
 def _overlap(check_id: str, label: str, value: str, report: SubnetReport) -> CheckResult:
-    lesson = ("Pod and Service addresses exist only inside the cluster: traffic to them is "
+    lesson = (N_("Pod and Service addresses exist only inside the cluster: traffic to them is "
               "captured on every node, so a range that overlaps a real network makes those "
-              "hosts unreachable from Pods.")
+              "hosts unreachable from Pods."))
     expected = "no overlap with this host's addresses and routes"
     if report.skipped:
         return CheckResult(check_id, Status.SKIP, expected=expected, lesson=lesson,
@@ -174,8 +175,8 @@ def _cni(ctx: CheckContext) -> CheckResult:
         observed=f"{cni.name} {cni.version}, podSubnet {pod_subnet or '(not set)'}",
         expected=f"a podSubnet {cni.name} uses as it is installed",
         message=warning or "", lesson=(
-            "The pod network hands out Pod addresses; when its range disagrees with kubeadm's "
-            "podSubnet, nodes stay NotReady or Pods get addresses no route leads to."))
+            N_("The pod network hands out Pod addresses; when its range disagrees with kubeadm's "
+            "podSubnet, nodes stay NotReady or Pods get addresses no route leads to.")))
 
 
 # --------------------------------------------------------------------------------- join
@@ -183,9 +184,9 @@ def _cni(ctx: CheckContext) -> CheckResult:
 def join_endpoint(ctx: CheckContext) -> CheckResult | None:
     if kubeadm_action(ctx.choices) != "join" or not ctx.choices.join_endpoint:
         return None
-    lesson = ("kubeadm join first downloads the cluster-info ConfigMap from this endpoint; a "
+    lesson = (N_("kubeadm join first downloads the cluster-info ConfigMap from this endpoint; a "
               "wrong address, a missing route or a firewall shows here in seconds instead of "
-              "after minutes of retries.")
+              "after minutes of retries."))
     probe = probe_endpoint(ctx.host, ctx.choices.join_endpoint)
     if not probe.ran:
         return CheckResult("JoinEndpoint", Status.SKIP, observed=ctx.choices.join_endpoint,

@@ -21,6 +21,7 @@ from wizard.facts.kernel import (
     sysctl_path,
 )
 from wizard.fixes.kernel_networking import kernel_modules_step, sysctl_step
+from wizard.i18n import N_
 from wizard.kube.versions import checks_bridge_sysctls
 from wizard.kubeadm.cni import get_cni
 from wizard.steps.step import Step
@@ -36,23 +37,28 @@ KERNEL_DEFAULTS = {IPV4_FORWARD: "0", BRIDGE_KEYS[0]: "1", BRIDGE_KEYS[1]: "1",
                    IPV6_FORWARD[0]: "0", IPV6_FORWARD[1]: "0"}
 """The value when no file sets a key: forwarding is off; br_netfilter starts with 1."""
 
-BRIDGE_LESSON = ("Pods on one node hang off a Linux bridge, and traffic switched by a bridge "
+BRIDGE_LESSON = (N_("Pods on one node hang off a Linux bridge, and traffic switched by a bridge "
                  "bypasses iptables unless br_netfilter passes it through; kube-proxy's Service "
                  "rules are iptables rules, so without it a pod cannot reach a Service whose "
                  "backend sits on the same bridge. kubeadm checked bridge-nf-call-iptables until "
                  "1.29 and stopped in 1.30 (network plugins are responsible now), but "
-                 "bridge-based CNIs such as Flannel still need it.")
-FORWARD_LESSON = ("A node routes packets between pods, other nodes and the outside; the kernel "
-                  "forwards nothing until ip_forward is 1, so kubeadm refuses to continue.")
+                 "bridge-based CNIs such as Flannel still need it."))
+FORWARD_LESSON = (N_("A node routes packets between pods, other nodes and the outside; the kernel "
+                  "forwards nothing until ip_forward is 1, so kubeadm refuses to continue."))
 MODULE_LESSONS = {
-    "br_netfilter": BRIDGE_LESSON + " The module also creates the net.bridge sysctls.",
-    "overlay": ("Container images are layers stacked with the overlay file system; containerd's "
-                "and CRI-O's default snapshotter mount every container's root with it."),
+    # The bridge lesson again, whole, so that the catalog translates it as one text.
+    "br_netfilter": N_("Pods on one node hang off a Linux bridge, and traffic switched by a "
+                       "bridge bypasses iptables unless br_netfilter passes it through; "
+                       "kube-proxy's Service rules are iptables rules, so without it a pod cannot "
+                       "reach a Service whose backend sits on the same bridge. The module also "
+                       "creates the net.bridge sysctls, which do not exist until it is loaded."),
+    "overlay": (N_("Container images are layers stacked with the overlay file system; containerd's "
+                "and CRI-O's default snapshotter mount every container's root with it.")),
 }
-IPTABLES_LESSON = ("The iptables command drives one of two kernel backends, legacy xtables or "
+IPTABLES_LESSON = (N_("The iptables command drives one of two kernel backends, legacy xtables or "
                    "nf_tables. kube-proxy and CNI plugins pick the one that already holds rules; "
                    "rules split across both make packets pass two rule sets and drops hard to "
-                   "explain.")
+                   "explain."))
 
 
 def kubeadm_file_check_id(key: str) -> str:

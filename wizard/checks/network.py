@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from wizard.checks.base import CheckContext, CheckResult, Status, check
 from wizard.host.network import Address, Link
+from wizard.i18n import N_
 from wizard.kubeadm.config import split_host_port
 from wizard.kubeadm.subnets import CLUSTER_DEVICES
 from wizard.model import WizardChoices
@@ -39,9 +40,9 @@ HOST_LOCAL_DEVICES = (*CLUSTER_DEVICES, "docker", "virbr", "lxdbr", "podman")
 """Adapters that only this host's containers or VMs sit behind: never the cluster network."""
 
 ADVERTISE_LESSON = (
-    "kubeadm advertises the API server (and the kubelet registers the node) on the source "
+    N_("kubeadm advertises the API server (and the kubelet registers the node) on the source "
     "address of the default route unless told otherwise. Other nodes must reach this address; "
-    "with several adapters, the default route's adapter is often not the cluster network.")
+    "with several adapters, the default route's adapter is often not the cluster network."))
 
 
 @dataclass(frozen=True)
@@ -190,8 +191,8 @@ def network_checks(ctx: CheckContext) -> list[CheckResult]:
 
 
 def default_route(facts: AdvertiseFacts) -> CheckResult:
-    lesson = ("Without a default route kubeadm cannot pick the node's address by itself, and "
-              "images are only pulled if a registry or proxy is reachable by a specific route.")
+    lesson = (N_("Without a default route kubeadm cannot pick the node's address by itself, and "
+              "images are only pulled if a registry or proxy is reachable by a specific route."))
     expected = "an IPv4 default route in the main table"
     if not facts.default_routes:
         return CheckResult("DefaultRoute", Status.WARN, observed="no IPv4 default route",
@@ -254,9 +255,9 @@ def advertise_address(choices: WizardChoices, facts: AdvertiseFacts,
 
 def cluster_network_route(choices: WizardChoices, facts: AdvertiseFacts,
                           endpoint: _EndpointRoute | str) -> CheckResult:
-    lesson = ("The API server's traffic should leave through the adapter of the address this "
+    lesson = (N_("The API server's traffic should leave through the adapter of the address this "
               "node advertises; otherwise replies come from an address the peer does not expect, "
-              "or take a NAT path that only works one way.")
+              "or take a NAT path that only works one way."))
     result = CheckResult("ClusterNetworkRoute", Status.SKIP, group="routes", lesson=lesson,
                          expected="the API server reached through the advertised adapter")
     advertised = facts.advertised(choices)

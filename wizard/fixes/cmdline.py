@@ -8,6 +8,7 @@ The firmware reads only the first line of cmdline.txt, so parameters must go on 
 from __future__ import annotations
 
 from wizard.host.base import Host
+from wizard.i18n import N_
 from wizard.steps.step import FileWrite, Step
 
 CMDLINE_PATHS = ("/boot/firmware/cmdline.txt", "/boot/cmdline.txt")
@@ -63,10 +64,10 @@ def cgroup_memory_step(host: Host, path: str) -> Step:
     return Step(
         id="cgroup-memory-cmdline",
         title=f"Enable the memory cgroup in {path}",
-        why=("The kubelet and kubeadm's SystemVerification need the memory cgroup to enforce "
+        why=(N_("The kubelet and kubeadm's SystemVerification need the memory cgroup to enforce "
              "Pod memory limits; Raspberry Pi kernels turn it off unless the command line says "
              "cgroup_enable=memory. cgroup_memory=1 is added too: older kernels want it and "
-             "newer ones ignore it, so it is harmless."),
+             "newer ones ignore it, so it is harmless.")),
         actions=(FileWrite(path, add_params(text, MEMORY_PARAMS)),),
         verify="after a reboot, grep -w memory /sys/fs/cgroup/cgroup.controllers",
         reboot_required=True,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from wizard.host.base import Host
+from wizard.i18n import N_
 from wizard.steps.step import FileWrite, RunCommand, Step
 
 HOSTS = "/etc/hosts"
@@ -83,8 +84,8 @@ def hosts_entry_step(host: Host, name: str) -> Step:
     return Step(
         id="hostname-hosts",
         title=f"Map {name} to {LOOPBACK_NAME_ADDRESS} in /etc/hosts",
-        why=("kubeadm's Hostname check looks the node name up; an /etc/hosts entry answers "
-             "without depending on DNS."),
+        why=(N_("kubeadm's Hostname check looks the node name up; an /etc/hosts entry answers "
+             "without depending on DNS.")),
         actions=(FileWrite(HOSTS, hosts_with_name(host.read_optional(HOSTS) or "", name)),),
         verify=f"getent hosts {name}",
         fixes="Hostname",

@@ -27,6 +27,7 @@ from wizard.facts.kernel import (
 )
 from wizard.fixes.cmdline import cmdline_path
 from wizard.host.base import Host
+from wizard.i18n import _
 from wizard.steps.step import FileWrite, RunCommand, Step
 
 MODULES_FILE = "/etc/modules-load.d/k8s.conf"
@@ -77,10 +78,11 @@ def kernel_modules_step(host: Host, modules: Sequence[str]) -> Step | None:
     return Step(
         id="kernel-modules",
         title=f"Load {' and '.join(names)} now and at boot",
-        why=("overlay is the file system container images are unpacked onto; br_netfilter "
-             "passes bridged pod traffic through iptables so Services work and creates the "
-             "net.bridge sysctls. modprobe loads a module until the next reboot; "
-             f"{MODULES_FILE} has systemd-modules-load load it at every boot."),
+        why=_("overlay is the file system container images are unpacked onto; br_netfilter "
+              "passes bridged pod traffic through iptables so Services work and creates the "
+              "net.bridge sysctls. modprobe loads a module until the next reboot; "
+              "{file} has systemd-modules-load load it at every boot.").format(
+                  file=MODULES_FILE),
         actions=tuple(actions),
         verify=f"lsmod | grep -E '^({'|'.join(names)}) '; cat {MODULES_FILE}",
         undo="kubeadm-wizard undo removes the file and unloads the modules it loaded "
@@ -191,26 +193,27 @@ def sysctl_step(host: Host, wanted: Mapping[str, str], fixes: str,
                                   undo_argv=("sysctl", "-w", *undo) if undo else None))
     ours = next((p for p in writes if posixpath.basename(p) in SYSCTL_NAMES), None)
     program = boot_sysctl_program(host)
-    why = ("sysctl -w changes the running kernel until the next reboot; a file in "
-           f"/etc/sysctl.d is applied at every boot, by {program}. ")
+    why = _("sysctl -w changes the running kernel until the next reboot; a file in "
+            "/etc/sysctl.d is applied at every boot, by {program}.").format(program=program) + " "
     if ours and not ours.endswith("/k8s.conf"):
-        why += (f"{ours} is used rather than k8s.conf because a file that sorts later sets "
-                f"another value, and {program} lets the last file win. ")
+        why += _("{file} is used rather than k8s.conf because a file that sorts later sets "
+                 "another value, and {program} lets the last file win.").format(
+                     file=ours, program=program) + " "
     disabled = [p for p in writes if p != ours]
     if disabled:
-        order = ("sysctl.d files are applied in the order of their names"
+        order = (_("sysctl.d files are applied in the order of their names")
                  if program == SYSTEMD_SYSCTL else
-                 f"{SYSCTL_CONF} is applied after every sysctl.d file")
-        why += (f"{', '.join(disabled)} would still override it at boot ({order}), so those "
-                "lines are commented out. ")
+                 _("{file} is applied after every sysctl.d file").format(file=SYSCTL_CONF))
+        why += _("{files} would still override it at boot ({order}), so those lines are "
+                 "commented out.").format(files=", ".join(disabled), order=order) + " "
     keys = list(wanted)
     order_command = ("systemd-analyze cat-config sysctl.d" if program == SYSTEMD_SYSCTL
                      else "sudo sysctl --system | grep -E '^\\* Applying'")
     return Step(
         id="sysctl-kubernetes",
         title="Set " + ", ".join(f"{k}={v}" for k, v in wanted.items()),
-        why=why + "Packets between pods, nodes and Services are routed by this host, which the "
-                  "kernel only does with forwarding switched on.",
+        why=why + _("Packets between pods, nodes and Services are routed by this host, which "
+                    "the kernel only does with forwarding switched on."),
         actions=tuple(actions),
         verify="sysctl " + " ".join(keys) + "; " + order_command,
         undo="kubeadm-wizard undo restores the files and the previous running values.",
@@ -241,9 +244,10 @@ def unified_cgroup_step(host: Host) -> Step | None:
     return Step(
         id="cgroup-v2-cmdline",
         title=f"Boot with cgroup v2 ({path})",
-        why=("From Kubernetes 1.35 the kubelet refuses cgroup v1 (failCgroupV1 defaults to "
-             "true); systemd mounts cgroup v2 when the kernel command line says "
-             f"{UNIFIED_PARAM}=1. The firmware reads only the first line of {path}."),
+        why=_("From Kubernetes 1.35 the kubelet refuses cgroup v1 (failCgroupV1 defaults to "
+              "true); systemd mounts cgroup v2 when the kernel command line says "
+              "{param}=1. The firmware reads only the first line of {path}.").format(
+                  param=UNIFIED_PARAM, path=path),
         actions=(FileWrite(path, first + newline + rest),),
         verify="after a reboot: stat -fc %T /sys/fs/cgroup  (prints cgroup2fs)",
         reboot_required=True,

@@ -25,6 +25,7 @@ from wizard.facts.runtime import (
 from wizard.facts.systemd import unit_active
 from wizard.fixes.package_actions import package_action
 from wizard.host.base import Host
+from wizard.i18n import _
 from wizard.kube.versions import containerd_advice, pause_image
 from wizard.kubeadm.packages import detect_family
 from wizard.runtime import containerd_config, crio_config, docker_config
@@ -126,8 +127,9 @@ def install_plan(host: Host, runtime: str, minor: int) -> InstallPlan:
     step = Step(
         id=f"install-{runtime}",
         title=f"Install and start {service.name}",
-        why=(f"The kubelet runs every container through a CRI runtime; {service.name} is the one "
-             "chosen, and its service must run at every boot. " + " ".join(advice)),
+        why=" ".join((_("The kubelet runs every container through a CRI runtime; {name} is "
+                        "the one chosen, and its service must run at every boot.").format(
+                            name=service.name), *map(_, advice))),
         actions=(*actions, _enable(service)),
         verify=f"systemctl is-active {service.unit}; {service.program} --version",
         undo=("kubeadm-wizard undo stops the service, removes the packages this step "
@@ -160,16 +162,17 @@ def containerd_source(host: Host, minor: int) -> ContainerdSource:
     if family == "dnf":
         if distro == "fedora":
             return ContainerdSource((_run(host, "dnf", "install", "-y", "containerd"),),
-                                    "Fedora ships containerd itself.")
+                                    _("Fedora ships containerd itself."))
         # RHEL and its rebuilds ship no containerd; Docker's repository has containerd.io.
         return ContainerdSource((FileWrite(DOCKER_DNF_REPO, _docker_repo_file(distro)),
                                  _run(host, "dnf", "install", "-y", "containerd.io")),
-                                "RHEL-like systems ship no containerd: containerd.io comes "
-                                "from Docker's repository.")
+                                _("RHEL-like systems ship no containerd: containerd.io "
+                                  "comes from Docker's repository."))
     if minor < 35:
         return ContainerdSource((_run(host, "apt-get", "update"),
                                  _run(host, "apt-get", "install", "-y", "containerd")),
-                                f"The distribution's containerd serves Kubernetes 1.{minor}.")
+                                _("The distribution's containerd serves Kubernetes "
+                                  "1.{minor}.").format(minor=minor))
     return _docker_containerd(host)
 
 
@@ -179,10 +182,11 @@ def _docker_containerd(host: Host, *, replacing: bool = False) -> ContainerdSour
     distro = host.identity.distro_id
     codename = host.identity.os_release.get("VERSION_CODENAME", "")
     if distro not in DOCKER_APT_DISTROS or not codename:
-        return ContainerdSource(None, (
-            f"{host.identity.distro}'s own containerd is older than 2.0 and Docker's "
-            "repository has no tree for it: install containerd 2.x from "
-            "https://github.com/containerd/containerd/releases."))
+        return ContainerdSource(None, _(
+            "{distro}'s own containerd is older than 2.0 and Docker's repository has no tree "
+            "for it: install containerd 2.x from "
+            "https://github.com/containerd/containerd/releases.").format(
+                distro=host.identity.distro))
     key_url = f"https://download.docker.com/linux/{distro}/gpg"
     install = ("apt-get", "-o", KEEP_CONFIG, "install", "-y", "containerd.io")
     return ContainerdSource((
@@ -194,8 +198,9 @@ def _docker_containerd(host: Host, *, replacing: bool = False) -> ContainerdSour
         _run(host, "apt-get", "update"),
         RunCommand(install, undo_argv=("apt-get", "install", "-y", "containerd"),
                    runtime_only=False) if replacing else _run(host, *install),
-    ), (f"{host.identity.distro}'s own containerd is older than 2.0, so containerd.io 2.x "
-        f"comes from Docker's repository (download.docker.com/linux/{distro} {codename})."))
+    ), _("{name}'s own containerd is older than 2.0, so containerd.io 2.x comes from Docker's "
+         "repository (download.docker.com/linux/{distro} {codename}).").format(
+             name=host.identity.distro, distro=distro, codename=codename))
 
 
 def containerd_upgrade_step(host: Host, minor: int, installed: str) -> Step | None:
@@ -212,9 +217,10 @@ def containerd_upgrade_step(host: Host, minor: int, installed: str) -> Step | No
     return Step(
         id="upgrade-containerd",
         title=f"Replace containerd {installed} with containerd.io 2.x",
-        why=(f"The kubelet 1.{minor} asks its runtime for the cgroup driver (RuntimeConfig), "
-             f"which containerd {installed} cannot answer; kubeadm warns and the fallback is due "
-             "to go in 1.38. " + source.why),
+        why=_("The kubelet 1.{minor} asks its runtime for the cgroup driver (RuntimeConfig), "
+              "which containerd {installed} cannot answer; kubeadm warns and the fallback is "
+              "due to go in 1.38.").format(minor=minor, installed=installed)
+        + " " + _(source.why),
         actions=(*source.actions, _restart(CONTAINERD.unit)),
         verify="containerd --version  shows 2.x; systemctl is-active containerd",
         undo=("kubeadm-wizard undo installs the distribution's containerd again (apt swaps "
@@ -340,11 +346,12 @@ def containerd_config_step(host: Host, minor: int, driver: str) -> Step | None:
     return Step(
         id="containerd-config",
         title=f"Configure containerd for the kubelet ({CONTAINERD_CONFIG})",
-        why=(f"Starts from {origin}, with every comment kept. The kubelet and containerd must "
-             f"use the same cgroup driver ({driver}): runc's SystemdCgroup option says which. "
-             "The CRI plugin must not be in disabled_plugins, or the kubelet has nothing to talk "
-             f"to. The sandbox (pause) image is set to {image}, the one kubeadm 1.{minor} "
-             "pre-pulls. containerd reads its config only at start, hence the restart."),
+        why=_("Starts from {origin}, with every comment kept. The kubelet and containerd must "
+              "use the same cgroup driver ({driver}): runc's SystemdCgroup option says which. "
+              "The CRI plugin must not be in disabled_plugins, or the kubelet has nothing to "
+              "talk to. The sandbox (pause) image is set to {image}, the one kubeadm 1.{minor} "
+              "pre-pulls. containerd reads its config only at start, hence the restart.").format(
+                  origin=origin, driver=driver, image=image, minor=minor),
         actions=(FileWrite(CONTAINERD_CONFIG, text), _restart("containerd")),
         verify=("containerd config dump | grep -E 'SystemdCgroup|sandbox'; "
                 "sudo crictl info | grep -i cgroup"),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from wizard.facts.systemd import STARTS_AT_BOOT, unit_state
 from wizard.host.base import Host
+from wizard.i18n import N_, _
 from wizard.steps.step import FileWrite, RunCommand, Step
 
 FSTAB = "/etc/fstab"
@@ -23,7 +24,7 @@ RPI_SWAP_DROPIN = "/etc/rpi/swap.conf.d/99-kubeadm-wizard.conf"
 RPI_SWAP_GENERATORS = ("/usr/lib/systemd/system-generators/rpi-swap-generator",
                        "/lib/systemd/system-generators/rpi-swap-generator")
 
-SWAP_WHY = ("The kubelet refuses to start while swap is on (failSwapOn defaults to true), "
+SWAP_WHY = N_("The kubelet refuses to start while swap is on (failSwapOn defaults to true), "
             "because memory limits and evictions assume pages stay in RAM.")
 
 
@@ -67,8 +68,8 @@ def swap_off_now_step() -> Step:
     return Step(
         id="swap-off-now",
         title="Turn swap off now",
-        why=SWAP_WHY + " swapoff -a moves swapped pages back to RAM and stops using swap "
-            "until the next boot.",
+        why=_(SWAP_WHY) + " " + _("swapoff -a moves swapped pages back to RAM and stops "
+                                   "using swap until the next boot."),
         actions=(RunCommand(("swapoff", "-a"), undo_argv=("swapon", "-a")),),
         verify="cat /proc/swaps shows only its header line",
         undo="sudo swapon -a",
@@ -114,8 +115,9 @@ def _fstab_sources(host: Host) -> list[BootSwap]:
     step = Step(
         id="swap-fstab",
         title="Comment out the swap lines in /etc/fstab",
-        why=SWAP_WHY + " Lines of type swap in /etc/fstab are turned on again at every boot; "
-            "commenting them out keeps the line for later and changes nothing else.",
+        why=_(SWAP_WHY) + " " + _("Lines of type swap in /etc/fstab are turned on again at "
+                                   "every boot; commenting them out keeps the line for later "
+                                   "and changes nothing else."),
         actions=(FileWrite(FSTAB, comment_out_swap(text)),),
         verify="grep -v '^#' /etc/fstab | grep -w swap  prints nothing",
         fixes="SwapOnBoot",
@@ -140,8 +142,9 @@ def _unit_sources(host: Host) -> list[BootSwap]:
         step = Step(
             id=f"swap-unit-{unit}",
             title=f"Disable the swap unit {unit}",
-            why=SWAP_WHY + f" systemd activates {unit} at every boot; disabling it (with --now) "
-                "turns it off and keeps it off.",
+            why=_(SWAP_WHY) + " " + _("systemd activates {unit} at every boot; disabling it "
+                                       "(with --now) turns it off and keeps it off.").format(
+                                           unit=unit),
             actions=(RunCommand(("systemctl", "disable", "--now", unit),
                                 undo_argv=("systemctl", "enable", "--now", unit),
                                 runtime_only=False),),
@@ -169,9 +172,9 @@ def _dphys_sources(host: Host) -> list[BootSwap]:
     step = Step(
         id="swap-dphys-swapfile",
         title="Stop and disable dphys-swapfile",
-        why=SWAP_WHY + " Raspberry Pi OS up to Bookworm creates /var/swap with dphys-swapfile "
-            "and turns it on at every boot. (Removing the package, apt purge dphys-swapfile, "
-            "works too.)",
+        why=_(SWAP_WHY) + " " + _("Raspberry Pi OS up to Bookworm creates /var/swap with "
+                                   "dphys-swapfile and turns it on at every boot. (Removing "
+                                   "the package, apt purge dphys-swapfile, works too.)"),
         actions=(
             RunCommand(("dphys-swapfile", "swapoff"), undo_argv=("dphys-swapfile", "swapon")),
             RunCommand(("systemctl", "disable", "--now", "dphys-swapfile"),
@@ -219,8 +222,9 @@ def _zram_sources(host: Host) -> list[BootSwap]:
         step = Step(
             id=f"swap-zram-{device}",
             title=f"Mask the zram swap unit {unit}",
-            why=SWAP_WHY + f" zram-generator creates {unit} from {ZRAM_GENERATOR_CONF} at every "
-                "boot; masking the unit stops it from being activated.",
+            why=_(SWAP_WHY) + " " + _("zram-generator creates {unit} from {conf} at every boot; "
+                                       "masking the unit stops it from being activated.").format(
+                                           unit=unit, conf=ZRAM_GENERATOR_CONF),
             actions=(RunCommand(("systemctl", "mask", "--now", unit),
                                 undo_argv=("systemctl", "unmask", unit), runtime_only=False),),
             verify=f"systemctl is-enabled {unit}  says masked",
@@ -256,8 +260,9 @@ def _rpi_swap_sources(host: Host) -> list[BootSwap]:
     step = Step(
         id="swap-rpi-swap",
         title="Set rpi-swap's mechanism to none",
-        why=SWAP_WHY + " Raspberry Pi OS Trixie sets up zram and/or a swap file with rpi-swap at "
-            "every boot; Mechanism=none in a drop-in turns that off from the next boot.",
+        why=_(SWAP_WHY) + " " + _("Raspberry Pi OS Trixie sets up zram and/or a swap file with "
+                                   "rpi-swap at every boot; Mechanism=none in a drop-in turns "
+                                   "that off from the next boot."),
         actions=(FileWrite(RPI_SWAP_DROPIN, "[Main]\nMechanism=none\n"),),
         verify="after a reboot, cat /proc/swaps shows only its header line",
         reboot_required=True,

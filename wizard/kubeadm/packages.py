@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from wizard.i18n import N_, _
 from wizard.kube.versions import KubeVersion
 
 Family = Literal["apt", "dnf"]
@@ -145,10 +146,11 @@ def _apt_plan(minor: int, pinned: str | None) -> PackagePlan:
             "sudo " + shlex.join(_enable_kubelet()),
         ],
         notes=[
-            "apt-mark hold keeps a routine 'apt upgrade' from moving the cluster to a new "
-            "version; upgrades run 'apt-mark unhold' first, as the kubeadm upgrade guide shows.",
-            f"This repository only ever offers 1.{minor}.x; the next minor needs its own "
-            "repository line.",
+            N_("apt-mark hold keeps a routine 'apt upgrade' from moving the cluster to a new "
+               "version; upgrades run 'apt-mark unhold' first, as the kubeadm upgrade guide "
+               "shows."),
+            _("This repository only ever offers 1.{minor}.x; the next minor needs its own "
+              "repository line.").format(minor=minor),
         ],
     )
 
@@ -184,13 +186,14 @@ def _dnf_plan(minor: int, pinned: str | None) -> PackagePlan:
             "sudo " + shlex.join(_enable_kubelet()),
         ],
         notes=[
-            "The exclude= line already keeps 'dnf upgrade' away from these packages; "
-            "versionlock adds a second guard. dnf5 has versionlock built in; dnf 4 needs "
-            "python3-dnf-plugin-versionlock.",
-            "The install guide also sets SELinux to permissive ('setenforce 0' and "
-            "SELINUX=permissive in /etc/selinux/config) so containers can read the host files "
-            "they mount.",
-            f"This repository only ever offers 1.{minor}.x; the next minor needs its own baseurl.",
+            N_("The exclude= line already keeps 'dnf upgrade' away from these packages; "
+               "versionlock adds a second guard. dnf5 has versionlock built in; dnf 4 needs "
+               "python3-dnf-plugin-versionlock."),
+            N_("The install guide also sets SELinux to permissive ('setenforce 0' and "
+               "SELINUX=permissive in /etc/selinux/config) so containers can read the host "
+               "files they mount."),
+            _("This repository only ever offers 1.{minor}.x; the next minor needs its own "
+              "baseurl.").format(minor=minor),
         ],
     )
 

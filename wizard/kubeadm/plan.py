@@ -31,6 +31,7 @@ from pathlib import PurePosixPath
 
 from wizard.fixes.package_actions import package_action
 from wizard.host.base import Host
+from wizard.i18n import N_, _
 from wizard.kube.versions import KubeVersion, Role, VersionError, resolve_minor
 from wizard.kubeadm.cni import get_cni, install_commands
 from wizard.kubeadm.config import (
@@ -207,16 +208,17 @@ def config_preview(host: Host, params: KubeadmConfigParams) -> ConfigPreview:
 def config_step(params: KubeadmConfigParams) -> Step:
     """Write the configuration file (mode 0600); raises InvalidConfig for invalid choices."""
     content = render_yaml(build_documents(params))
-    hidden = ("" if params.role == "init" else
-              " The token and certificate key read <hidden>: the wizard hands their real values "
+    hidden = ("" if params.role == "init" else N_(
+              "The token and certificate key read <hidden>: the wizard hands their real values "
               "to kubeadm in a root-only file under /run that is deleted when the run ends, so "
-              "they never reach this file, the journal or its backups.")
+              "they never reach this file, the journal or its backups."))
     return Step(
         id="kubeadm-config",
         title=f"Write the kubeadm configuration ({effective_api_version(params)})",
-        why=("kubeadm reads every choice made on the other screens from this one file "
-             f"(kubeadm {params.role} --config {CONFIG_PATH}); a file can be reviewed, kept and "
-             "compared, a long line of flags cannot." + hidden),
+        why=_("kubeadm reads every choice made on the other screens from this one file "
+              "(kubeadm {role} --config {path}); a file can be reviewed, kept and compared, a "
+              "long line of flags cannot.").format(role=params.role, path=CONFIG_PATH)
+        + (" " + _(hidden.strip()) if hidden else ""),
         actions=(FileWrite(CONFIG_PATH, content, mode=0o600),),
         verify=f"sudo kubeadm config validate --config {CONFIG_PATH}",
     )
@@ -243,9 +245,9 @@ def package_steps(host: Host, minor: int, *, reinstall: bool = False) -> list[St
     repo = Step(
         id="k8s-repository",
         title=f"Add the pkgs.k8s.io repository for v1.{minor}",
-        why=("kubeadm, the kubelet and kubectl come from the community repository pkgs.k8s.io, "
+        why=(N_("kubeadm, the kubelet and kubectl come from the community repository pkgs.k8s.io, "
              "which has one repository per minor release and signs it with its own key; the "
-             "old apt.kubernetes.io and yum.kubernetes.io were removed in March 2024."),
+             "old apt.kubernetes.io and yum.kubernetes.io were removed in March 2024.")),
         actions=repo_actions,
         verify=f"the repository answers: {plan.repo_url}",
         undo=(f"kubeadm-wizard undo removes the repository file and {APT_KEYRING}"
@@ -255,9 +257,10 @@ def package_steps(host: Host, minor: int, *, reinstall: bool = False) -> list[St
     install = Step(
         id="k8s-packages",
         title=f"Install {names} 1.{minor}",
-        why=("kubeadm sets the node up, the kubelet runs its Pods and kubectl talks to the "
-             "cluster; the kubelet must not be newer than kubeadm, which one repository "
-             f"for 1.{minor} guarantees. " + " ".join(plan.notes[-1:])),
+        why=_("kubeadm sets the node up, the kubelet runs its Pods and kubectl talks to the "
+              "cluster; the kubelet must not be newer than kubeadm, which one repository for "
+              "1.{minor} guarantees.").format(minor=minor)
+        + "".join(" " + _(note) for note in plan.notes[-1:]),
         actions=((package_action(host, unhold),) if reinstall else ())
         + tuple(package_action(host, argv) for argv in plan.install_commands),
         verify="kubeadm version -o short; kubelet --version; kubectl version --client",
@@ -267,7 +270,7 @@ def package_steps(host: Host, minor: int, *, reinstall: bool = False) -> list[St
     hold = Step(
         id="k8s-packages-hold",
         title=f"Hold {names} at 1.{minor}",
-        why=plan.notes[0],
+        why=_(plan.notes[0]),
         actions=tuple(package_action(host, argv) for argv in plan.hold_commands),
         verify="apt-mark showhold" if family == "apt" else "dnf versionlock list",
         undo="sudo " + shlex.join(unhold),
@@ -429,9 +432,9 @@ def reset_cleanup_steps(host: Host) -> list[Step]:
         steps.append(Step(
             id="reset-cni-config",
             title=f"Remove the {len(cni_files)} CNI configuration file(s) in {CNI_CONFIG_DIR}",
-            why=("The container runtime uses the first network configuration it finds there; "
+            why=(N_("The container runtime uses the first network configuration it finds there; "
                  "an old one makes the next cluster's Pods join the old network, or fail when "
-                 "a different CNI is installed."),
+                 "a different CNI is installed.")),
             actions=tuple(FileRemove(path) for path in cni_files),
             verify=f"ls {CNI_CONFIG_DIR}  is empty",
             undo="kubeadm-wizard undo puts the files back from their backups.",

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from wizard.i18n import N_
 from wizard.network.route_plan import predicted_lookup
 from wizard.network.route_spec import RouteContext, RouteSpec
 from wizard.steps.step import RouteChange, Step
@@ -102,7 +103,7 @@ def guard_plan(steps: Sequence[Step], explanation: str) -> GuardedPlan:
     live = [s for s in steps if any(isinstance(a, RouteChange) for a in s.actions)]
     rest = [s for s in steps if s not in live]
     revert = [Step(id=f"{step.id}-revert", title=f"Revert: {step.title}",
-                   why="The change was not confirmed over SSH in time, so it is taken back.",
+                   why=N_("The change was not confirmed over SSH in time, so it is taken back."),
                    actions=tuple(a.reversed() for a in reversed(step.actions)
                                  if isinstance(a, RouteChange)),
                    verify="the SSH session answers again")

@@ -7,6 +7,7 @@ import re
 from wizard.checks.base import CheckContext, CheckResult, Status, check
 from wizard.checks.requirements.common import SCREEN, _skip, _unreadable
 from wizard.fixes.swap import active_swaps, boot_swap_sources, boot_swap_steps, swap_off_now_step
+from wizard.i18n import N_
 
 MIN_CPUS = 2
 MIN_MEMORY_MIB = 1700
@@ -26,8 +27,8 @@ def _count_cpu_list(text: str) -> int:
 def num_cpu(ctx: CheckContext) -> CheckResult | None:
     if not ctx.control_plane:
         return None
-    lesson = ("The API server, etcd, the scheduler and the controller manager share the control "
-              "plane's CPUs; kubeadm requires at least two so they do not starve each other.")
+    lesson = (N_("The API server, etcd, the scheduler and the controller manager share the control "
+              "plane's CPUs; kubeadm requires at least two so they do not starve each other."))
     online = ctx.host.read_optional("/sys/devices/system/cpu/online")
     if online is not None:
         count, source = _count_cpu_list(online), "/sys/devices/system/cpu/online"
@@ -51,8 +52,8 @@ def num_cpu(ctx: CheckContext) -> CheckResult | None:
 def memory(ctx: CheckContext) -> CheckResult | None:
     if not ctx.control_plane:
         return None
-    lesson = ("The control-plane components and etcd need about 1.7 GiB between them; with less, "
-              "the kernel's out-of-memory killer ends them under load.")
+    lesson = (N_("The control-plane components and etcd need about 1.7 GiB between them; with "
+              "less, the kernel's out-of-memory killer ends them under load."))
     expected = f">= {MIN_MEMORY_MIB} MiB on a control plane"
     meminfo = ctx.host.read_optional("/proc/meminfo")
     match = re.search(r"^MemTotal:\s+(\d+)\s*kB", meminfo or "", re.MULTILINE)
@@ -73,8 +74,8 @@ def _keeps_swap(ctx: CheckContext) -> bool:
     return ctx.choices.fail_swap_on is False
 
 
-SWAP_LESSON = ("The kubelet refuses to start while swap is on unless its configuration says "
-               "failSwapOn: false, because Pod memory limits assume pages stay in RAM.")
+SWAP_LESSON = (N_("The kubelet refuses to start while swap is on unless its configuration says "
+               "failSwapOn: false, because Pod memory limits assume pages stay in RAM."))
 
 
 @check(SCREEN, "hardware")
@@ -104,8 +105,8 @@ def swap(ctx: CheckContext) -> CheckResult:
 
 @check(SCREEN, "hardware")
 def swap_on_boot(ctx: CheckContext) -> CheckResult:
-    lesson = ("swapoff lasts until the next reboot; if /etc/fstab, a swap unit, dphys-swapfile "
-              "or zram turns swap back on, the kubelet stops starting after a reboot.")
+    lesson = (N_("swapoff lasts until the next reboot; if /etc/fstab, a swap unit, dphys-swapfile "
+              "or zram turns swap back on, the kubelet stops starting after a reboot."))
     sources = boot_swap_sources(ctx.host)
     expected = "nothing turns swap on at boot"
     if not sources:
@@ -127,8 +128,8 @@ KUBERNETES_ARCHES = {"x86_64": "amd64", "aarch64": "arm64", "ppc64le": "ppc64le"
 
 @check(SCREEN, "hardware")
 def arch64(ctx: CheckContext) -> CheckResult:
-    lesson = ("Kubernetes has published no 32-bit ARM binaries, images or packages since 1.27; "
-              "a Raspberry Pi needs the 64-bit OS, not just a 64-bit kernel.")
+    lesson = (N_("Kubernetes has published no 32-bit ARM binaries, images or packages since 1.27; "
+              "a Raspberry Pi needs the 64-bit OS, not just a 64-bit kernel."))
     identity = ctx.host.identity
     userland, kernel = identity.userland_architecture, identity.kernel_architecture
     expected = "a 64-bit userland: " + ", ".join(KUBERNETES_ARCHES)

@@ -21,9 +21,10 @@ from wizard.fixes.hostname import (
     suggest_hostname,
 )
 from wizard.host.base import Host
+from wizard.i18n import N_
 
-PRIVILEGED_LESSON = ("kubeadm writes /etc/kubernetes, starts the kubelet and changes kernel "
-                     "settings, so it refuses to run without root.")
+PRIVILEGED_LESSON = (N_("kubeadm writes /etc/kubernetes, starts the kubelet and changes kernel "
+                     "settings, so it refuses to run without root."))
 
 
 @check(SCREEN, "identity")
@@ -48,8 +49,8 @@ def _node_name(ctx: CheckContext) -> tuple[str, bool]:
 
 @check(SCREEN, "identity")
 def hostname(ctx: CheckContext) -> CheckResult:
-    lesson = ("The node registers under this name, which must be a valid DNS-1123 name, "
-              "unique in the cluster and resolvable so the control plane can reach it.")
+    lesson = (N_("The node registers under this name, which must be a valid DNS-1123 name, "
+              "unique in the cluster and resolvable so the control plane can reach it."))
     name, is_hostname = _node_name(ctx)
     expected = "a lower-case DNS-1123 name found in /etc/hosts"
     subject = "host name" if is_hostname else "chosen node name"
@@ -94,8 +95,8 @@ BAD_PRODUCT_UUIDS = {
 
 @check(SCREEN, "identity")
 def product_uuid(ctx: CheckContext) -> CheckResult:
-    lesson = ("Kubernetes tells nodes apart by product_uuid (and machine-id); virtual machines "
-              "cloned from one image can share it, which confuses the kubelet and some CNIs.")
+    lesson = (N_("Kubernetes tells nodes apart by product_uuid (and machine-id); virtual machines "
+              "cloned from one image can share it, which confuses the kubelet and some CNIs."))
     host = ctx.host
     expected = "a value unique to this machine (compare across nodes)"
     value = (host.read_optional(PRODUCT_UUID) or "").strip().lower()
@@ -124,8 +125,8 @@ BAD_MACHINE_IDS = {"0" * 32: "all zero", "f" * 32: "all f"}
 
 @check(SCREEN, "identity")
 def machine_id(ctx: CheckContext) -> CheckResult:
-    lesson = ("The kubelet reports /etc/machine-id as the node's machine ID; machines cloned "
-              "from one booted image share it until it is regenerated.")
+    lesson = (N_("The kubelet reports /etc/machine-id as the node's machine ID; machines cloned "
+              "from one booted image share it until it is regenerated."))
     expected = "32 hex digits unique to this machine (compare across nodes)"
     text = ctx.host.read_optional(MACHINE_ID)
     if text is None:
@@ -162,8 +163,8 @@ def _physical_macs(host: Host) -> dict[str, str]:
 
 @check(SCREEN, "identity")
 def mac_address(ctx: CheckContext) -> CheckResult:
-    lesson = ("Pod networks and DHCP tell nodes apart by MAC address; cloned virtual machines "
-              "can come up with the same one.")
+    lesson = (N_("Pod networks and DHCP tell nodes apart by MAC address; cloned virtual machines "
+              "can come up with the same one."))
     expected = "a MAC unique to this machine on each interface (compare across nodes)"
     macs = _physical_macs(ctx.host)
     if not macs:
@@ -184,9 +185,9 @@ RESOLVED_UPSTREAM = "/run/systemd/resolve/resolv.conf"
 
 @check(SCREEN, "identity")
 def dns_resolver(ctx: CheckContext) -> CheckResult:
-    lesson = ("CoreDNS forwards to the nameservers in the kubelet's resolvConf; a loopback "
+    lesson = (N_("CoreDNS forwards to the nameservers in the kubelet's resolvConf; a loopback "
               "address such as systemd-resolved's 127.0.0.53 points back into the CoreDNS Pod "
-              "itself, which loops, so the kubelet must read /run/systemd/resolve/resolv.conf.")
+              "itself, which loops, so the kubelet must read /run/systemd/resolve/resolv.conf."))
     expected = "no loopback nameserver in /etc/resolv.conf, or resolvConf pointing past it"
     text = ctx.host.read_optional("/etc/resolv.conf")
     if text is None:

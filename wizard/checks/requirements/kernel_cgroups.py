@@ -14,14 +14,15 @@ from wizard.fixes.cmdline import (
     memory_cgroup_at_boot,
 )
 from wizard.host.base import Host
+from wizard.i18n import N_
 from wizard.kube.versions import cgroup_v1_is_error, kernel_rule
 from wizard.steps.step import Step
 
 
 @check(SCREEN, "kernel and cgroups")
 def kernel_version(ctx: CheckContext) -> CheckResult:
-    lesson = ("Containers rely on kernel features (namespaces, cgroups, overlayfs, netfilter) "
-              "that old kernels lack or get wrong, so kubeadm validates the kernel version.")
+    lesson = (N_("Containers rely on kernel features (namespaces, cgroups, overlayfs, netfilter) "
+              "that old kernels lack or get wrong, so kubeadm validates the kernel version."))
     rule = kernel_rule(ctx.minor)
     release = ctx.host.identity.kernel_release
     if not release:
@@ -39,8 +40,8 @@ REQUIRED_CGROUPS = {1: ("cpu", "cpuacct", "cpuset", "devices", "freezer", "memor
 IMPLICIT_V2 = ("devices", "freezer")
 """On cgroup v2 these are not listed in cgroup.controllers: devices is enforced with BPF and
 the freezer is built into every cgroup (system-validators assumes or probes them)."""
-CGROUP_LESSON = ("The kubelet enforces Pod CPU, memory and process limits through cgroups; "
-                 "without a controller those limits cannot be applied, so it refuses to run.")
+CGROUP_LESSON = (N_("The kubelet enforces Pod CPU, memory and process limits through cgroups; "
+                 "without a controller those limits cannot be applied, so it refuses to run."))
 
 
 @dataclass(frozen=True)
@@ -135,8 +136,8 @@ def _allows_cgroup_v1(ctx: CheckContext) -> bool:
 
 @check(SCREEN, "kernel and cgroups")
 def cgroup_v1(ctx: CheckContext) -> CheckResult:
-    lesson = ("cgroup v1 is deprecated: from 1.35 the kubelet refuses to start on it unless "
-              "failCgroupV1: false, and v2 gives more reliable memory accounting.")
+    lesson = (N_("cgroup v1 is deprecated: from 1.35 the kubelet refuses to start on it unless "
+              "failCgroupV1: false, and v2 gives more reliable memory accounting."))
     expected = "cgroup v2"
     cgroups = read_cgroups(ctx.host)
     if isinstance(cgroups, str):
@@ -160,8 +161,8 @@ def cgroup_v1(ctx: CheckContext) -> CheckResult:
 
 @check(SCREEN, "kernel and cgroups")
 def cgroup_memory(ctx: CheckContext) -> CheckResult:
-    lesson = ("Pod memory limits and the kubelet's evictions work through the memory cgroup; "
-              "Raspberry Pi kernels switch it off unless cmdline.txt has cgroup_enable=memory.")
+    lesson = (N_("Pod memory limits and the kubelet's evictions work through the memory cgroup; "
+              "Raspberry Pi kernels switch it off unless cmdline.txt has cgroup_enable=memory."))
     expected = "the memory cgroup controller enabled"
     cgroups = read_cgroups(ctx.host)
     if isinstance(cgroups, str):

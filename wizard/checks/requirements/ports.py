@@ -8,6 +8,7 @@ from wizard.checks.base import CheckContext, CheckResult, Status, check
 from wizard.checks.requirements.common import SCREEN, _skip
 from wizard.facts.systemd import unit_active
 from wizard.host.ports import ListeningPort
+from wizard.i18n import N_
 
 CONTROL_PLANE_PORTS = {6443: "kube-apiserver", 10250: "kubelet",
                        10257: "kube-controller-manager", 10259: "kube-scheduler",
@@ -16,8 +17,8 @@ WORKER_PORTS = {10250: "kubelet"}
 NODEPORT_RANGE = (30000, 32767)
 KUBERNETES_PROCESSES = {"kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd",
                         "kubelet", "kube-proxy"}
-PORTS_LESSON = ("Each control-plane component and the kubelet listen on a fixed port; if another "
-                "program holds it, the component cannot start and init or join times out.")
+PORTS_LESSON = (N_("Each control-plane component and the kubelet listen on a fixed port; if "
+                "another program holds it, the component cannot start and init or join times out."))
 
 
 def _holders(listeners: list[ListeningPort]) -> str:
@@ -52,8 +53,8 @@ def ports(ctx: CheckContext) -> Iterator[CheckResult]:
 def _nodeport_range(listening: list[ListeningPort] | None) -> CheckResult:
     low, high = NODEPORT_RANGE
     check_id, expected = f"Port-{low}-{high}", f"ports {low}-{high} free for NodePort Services"
-    lesson = ("kube-proxy opens NodePort Services on every node in this range; a program that "
-              "already listens on one of these ports breaks the Service that gets it.")
+    lesson = (N_("kube-proxy opens NodePort Services on every node in this range; a program that "
+              "already listens on one of these ports breaks the Service that gets it."))
     if listening is None:
         return _skip(check_id, "a root directory has no running system listening on ports",
                      lesson, expected)
@@ -70,8 +71,8 @@ FIREWALLD_PORTS = {True: "6443/tcp 2379-2380/tcp 10250/tcp 10257/tcp 10259/tcp",
 
 @check(SCREEN, "ports")
 def firewalld(ctx: CheckContext) -> CheckResult:
-    lesson = ("Nodes reach each other's API server, kubelet and NodePorts over these ports; an "
-              "active firewall drops that traffic unless the ports are opened.")
+    lesson = (N_("Nodes reach each other's API server, kubelet and NodePorts over these ports; an "
+              "active firewall drops that traffic unless the ports are opened."))
     ports_needed = FIREWALLD_PORTS[ctx.control_plane]
     expected = f"firewalld inactive, or {ports_needed} open"
     if not unit_active(ctx.host, "firewalld.service"):

@@ -9,6 +9,7 @@ from wizard.checks.base import CheckContext, CheckResult, Status, check
 from wizard.checks.requirements.common import SCREEN, _skip, _status
 from wizard.facts.systemd import unit_state
 from wizard.fixes.packages import install_tools_step, package_for
+from wizard.i18n import N_
 from wizard.kube.versions import KubeVersion, VersionError, required_tools, skew_problems
 from wizard.steps.step import RunCommand, Step
 
@@ -17,8 +18,8 @@ CONTROL_PLANE_LEFTOVERS = tuple(f"/etc/kubernetes/manifests/{name}.yaml" for nam
 WORKER_LEFTOVERS = ("/etc/kubernetes/kubelet.conf", "/etc/kubernetes/bootstrap-kubelet.conf",
                     "/etc/kubernetes/pki/ca.crt")
 ETCD_DATA = "/var/lib/etcd"
-LEFTOVER_LESSON = ("kubeadm writes these files itself and will not overwrite an earlier "
-                   "cluster's; `sudo kubeadm reset` removes them (and stops that cluster).")
+LEFTOVER_LESSON = (N_("kubeadm writes these files itself and will not overwrite an earlier "
+                   "cluster's; `sudo kubeadm reset` removes them (and stops that cluster)."))
 
 
 def _kubeadm_name(prefix: str, path: str) -> str:
@@ -55,8 +56,9 @@ def file_existing(ctx: CheckContext) -> Iterator[CheckResult]:
     missing = [tool for tool, path in found.items() if path is None]
     step = install_tools_step(ctx.host, missing) if missing else None
     family = ctx.host.identity.distro_family
-    lesson = (f"kubeadm 1.{ctx.minor} looks for these programs before it starts; the kubelet "
-              "and kube-proxy run them to mount volumes, enter namespaces and manage connections.")
+    lesson = N_("kubeadm looks for these programs before it starts (the list changes between "
+                "minor releases); the kubelet and kube-proxy run them to mount volumes, enter "
+                "namespaces and manage connections.")
     for tool, severity in tools.items():
         path = found[tool]
         yield CheckResult(
@@ -78,8 +80,8 @@ def kubelet(ctx: CheckContext) -> list[CheckResult] | None:
 
 
 def _kubelet_service(ctx: CheckContext) -> CheckResult:
-    lesson = ("kubeadm starts the kubelet, but only an enabled service comes back after a "
-              "reboot; until init or join the kubelet restarts in a loop, which is expected.")
+    lesson = (N_("kubeadm starts the kubelet, but only an enabled service comes back after a "
+              "reboot; until init or join the kubelet restarts in a loop, which is expected."))
     state = unit_state(ctx.host, "kubelet.service")
     if state == "enabled":
         return CheckResult("Service-Kubelet", Status.PASS, observed="enabled",
@@ -96,7 +98,7 @@ def _enable_kubelet(state: str) -> tuple[Step, ...]:
     return (Step(
         id="kubelet-enable",
         title="Enable the kubelet service",
-        why="An enabled kubelet starts at every boot, so the node rejoins after a reboot.",
+        why=N_("An enabled kubelet starts at every boot, so the node rejoins after a reboot."),
         actions=(RunCommand(("systemctl", "enable", "kubelet.service"),
                             undo_argv=("systemctl", "disable", "kubelet.service"),
                             runtime_only=False),),
@@ -107,8 +109,8 @@ def _enable_kubelet(state: str) -> tuple[Step, ...]:
 
 
 def _kubelet_version(ctx: CheckContext) -> CheckResult:
-    lesson = ("kubeadm supports a kubelet up to three minor versions older than itself and "
-              "never newer than the control plane; outside that the node misbehaves.")
+    lesson = (N_("kubeadm supports a kubelet up to three minor versions older than itself and "
+              "never newer than the control plane; outside that the node misbehaves."))
     expected = f"v1.{ctx.minor - 3} to v1.{ctx.minor}"
     result = ctx.host.run(["kubelet", "--version"])
     match = re.search(r"v?\d+\.\d+(?:\.\d+)?", result.stdout)
