@@ -60,6 +60,8 @@ class WizardApp(App[int]):
         self.results: list[CheckResult] = []
         self.plan: dict[str, PlanEntry] = {}
         self.applying = False
+        self.last_apply: tuple[list, list] | None = None
+        """The steps of the last apply and their outcomes, for Review to say what is left."""
         self.saved_choices = self.choices.to_dict()
         """The choices as last loaded or saved: quitting with others asks first."""
 
@@ -154,8 +156,15 @@ class WizardApp(App[int]):
             if page.STEP_ID != "review":
                 status = worst(mine)
                 sidebar.set_status(page.STEP_ID, status.value if status else None)
-        pending = [e for e in self.query_one(ReviewPage).entries if not e.already_done]
+        review = self.query_one(ReviewPage)
+        pending = [e for e in review.entries if not e.already_done]
         sidebar.set_status("review", "warn" if pending else "pass")
+        if self.last_apply is not None:
+            from wizard.steps.summary import summarize
+
+            steps, outcomes = self.last_apply
+            review.show_summary(summarize(steps, outcomes, review.entries, self.results,
+                                          self.choices.skipped_fixes))
 
     @on(CheckList.FixToggled)
     def _toggle_fixes(self, event: CheckList.FixToggled) -> None:
@@ -229,6 +238,7 @@ class WizardApp(App[int]):
                                    self.post_message(ApplyProgress(d, t, title)))
         finally:
             self.applying = False
+        self.last_apply = (list(steps), outcomes)
         self.post_message(ApplyFinished(outcomes))
 
     def on_apply_progress(self, message: ApplyProgress) -> None:

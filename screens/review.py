@@ -11,6 +11,7 @@ from textual.widgets import Button, Log, ProgressBar, Static
 from screens.page import StepPage
 from screens.widgets.step_view import render_step
 from wizard.steps.engine import PlanEntry, StepOutcome
+from wizard.steps.summary import ApplySummary
 
 
 class ReviewPage(StepPage):
@@ -18,9 +19,12 @@ class ReviewPage(StepPage):
     TITLE = "Review & apply"
     INTRO = ("Every fix chosen on the other screens, in the order it will run. Nothing has "
              "changed yet: this is the dry run. Press a to apply.")
+    AFTER_APPLY = ("What the last apply changed, what is left and why; below it, the plan as "
+                   "the host is now.")
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="plan-scroll"):
+            yield Static("", id="apply-summary")
             yield Static("Run the checks to build the plan.", id="plan-body")
         with Horizontal(id="apply-bar"):
             yield Button("Apply (a)", id="apply", variant="warning")
@@ -45,6 +49,24 @@ class ReviewPage(StepPage):
             parts.append(Text(f"\n{number}.", style="bold"))
             parts.append(render_step(entry.step, entry.diffs, done=entry.already_done))
         body.update(Group(*parts))
+
+    def show_summary(self, summary: ApplySummary) -> None:
+        """After an apply (and the re-check it starts): the dry-run intro no longer holds."""
+        self.query_one(".page-intro", Static).update(self.AFTER_APPLY)
+        parts = [Text(f"Applied {len(summary.applied)} step(s).", style="bold green")]
+        parts += [Text(f"  ✓ {title}") for title in summary.applied]
+        if summary.left:
+            parts.append(Text(f"Left: {len(summary.left)}", style="bold yellow"))
+            for item in summary.left:
+                line = Text("  • ")
+                line.append(item.title, style="bold")
+                line.append(f": {item.reason}")
+                parts.append(line)
+        else:
+            parts.append(Text("Nothing is left: every check the plan addressed is in place.",
+                              style="green"))
+        parts.append(Text(""))
+        self.query_one("#apply-summary", Static).update(Group(*parts))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "apply":
