@@ -223,9 +223,16 @@ class WizardApp(App[int]):
         if not entries:
             self.notify("Nothing to apply.")
             return
+        from wizard.steps.summary import open_warnings
+
+        question = f"Apply {len(entries)} step(s) to {self.host.label}?"
+        unfixed = open_warnings(self.results, self.choices.skipped_fixes)
+        if unfixed:
+            question += (f"\n\nNo step fixes these {len(unfixed)} warning(s); they stay as "
+                         "they are:\n" + "\n".join(f"• {r.id}: {_first_clause(r.message)}" for r in unfixed))
         self.action_go("review")
         self.push_screen(
-            ConfirmDialog(f"Apply {len(entries)} step(s) to {self.host.label}?", yes="Apply"),
+            ConfirmDialog(question, yes="Apply"),
             callback=lambda yes: self.apply_plan([e.step for e in entries]) if yes else None)
 
     @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
@@ -251,6 +258,13 @@ class WizardApp(App[int]):
                     else "Applied. Re-checking the host.",
                     severity="error" if failed else "information")
         self.action_recheck()
+
+
+def _first_clause(message: str) -> str:
+    """A warning's opening clause: the confirmation lists them, the checks explain them."""
+    for cut in (". ", "; "):
+        message = message.split(cut, 1)[0]
+    return message
 
 
 def run_app(host: Host, choices: WizardChoices | None = None, *, screen: str | None = None,

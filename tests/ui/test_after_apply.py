@@ -53,3 +53,29 @@ async def test_a_step_that_needs_a_reboot_is_left_with_that_reason(demo_app, set
         await apply_all(app, pilot, settle)
         summary = shown(app, "#apply-summary")
         assert "needs a reboot" in summary, summary
+
+
+async def test_the_apply_confirmation_lists_the_warnings_no_step_fixes(demo_app, settle):
+    app = demo_app("ubuntu-vagrant", screen="review")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert "No step fixes these 2 warning(s)" in dialog.question
+        assert ("• AdvertiseAddress: 10.0.2.15 is the VirtualBox/QEMU NAT address every such VM "
+                "has") in dialog.question
+        assert "DNSResolver" in dialog.question and "Swap" not in dialog.question
+        assert dialog.query_one("#yes").region.bottom <= 24  # the buttons stay on screen
+        await pilot.press("n")
+
+
+async def test_no_unfixed_warnings_no_list(demo_app, settle):
+    app = demo_app("rpi4-bookworm", screen="review")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        assert "No step fixes" not in app.screen.question
+        await pilot.press("n")
