@@ -229,7 +229,8 @@ class WizardApp(App[int]):
         unfixed = open_warnings(self.results, self.choices.skipped_fixes)
         if unfixed:
             question += (f"\n\nNo step fixes these {len(unfixed)} warning(s); they stay as "
-                         "they are:\n" + "\n".join(f"• {r.id}: {_first_clause(r.message)}" for r in unfixed))
+                         "they are:\n" + "\n".join(f"• {r.id}: {_first_clause(r.message)}"
+                                                    for r in unfixed))
         self.action_go("review")
         self.push_screen(
             ConfirmDialog(question, yes="Apply"),
