@@ -24,7 +24,9 @@ class ReviewPage(StepPage):
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="plan-scroll"):
-            yield Static("", id="apply-summary")
+            summary = Static("", id="apply-summary")
+            summary.display = False  # until there was an apply
+            yield summary
             yield Static("Run the checks to build the plan.", id="plan-body")
         with Horizontal(id="apply-bar"):
             yield Button("Apply (a)", id="apply", variant="warning")
@@ -66,7 +68,9 @@ class ReviewPage(StepPage):
             parts.append(Text("Nothing is left: every check the plan addressed is in place.",
                               style="green"))
         parts.append(Text(""))
-        self.query_one("#apply-summary", Static).update(Group(*parts))
+        widget = self.query_one("#apply-summary", Static)
+        widget.update(Group(*parts))
+        widget.display = True
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "apply":
