@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -13,6 +13,7 @@ from textual.widgets import ContentSwitcher, Footer
 from screens.bridge import BridgePage
 from screens.cgroups import CgroupsPage
 from screens.dialogs.confirm import ConfirmDialog
+from screens.dialogs.too_small import TooSmallScreen, too_small
 from screens.flow import STEPS
 from screens.help import LessonScreen
 from screens.init_join import InitJoinPage
@@ -84,6 +85,21 @@ class WizardApp(App[int]):
         sidebar.select_step(self.first_step)
         sidebar.focus()
         self.action_recheck()
+        self._check_size(self.size.width, self.size.height)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._check_size(event.size.width, event.size.height)
+
+    def _check_size(self, width: int, height: int) -> None:
+        """Below 80x24 a notice covers the wizard; it goes once the terminal is large enough."""
+        notice = next((s for s in self.screen_stack if isinstance(s, TooSmallScreen)), None)
+        if too_small(width, height):
+            if notice is None:
+                self.push_screen(TooSmallScreen(width, height))
+            else:
+                notice.update_size(width, height)
+        elif notice is not None and self.screen is notice:
+            self.pop_screen()
 
     def refresh_banner(self) -> None:
         self.query_one(HostBanner).show(self.host, self.target_version, self.choices.role)
