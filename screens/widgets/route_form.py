@@ -37,6 +37,7 @@ from wizard.network.route_spec import (
     RouteContext,
     RouteRequest,
     Validation,
+    example_gateway,
     validate,
 )
 from wizard.network.ssh_guard import REVERT_SECONDS, GuardedPlan, changes_ssh_path, guard_plan
@@ -46,7 +47,7 @@ SETTLE_SECONDS = 0.15
 """How long the input must be still before it is checked (a typing burst is checked once)."""
 
 TEXT_FIELDS = (("dst", "Destination: a prefix, an address or default", "10.96.0.0/12"),
-               ("gateway", "Gateway (via)", "192.168.56.1"),
+               ("gateway", "Gateway (via)", "an address on a connected network"),
                ("metric", "Metric (lower wins)", "0; IPv6: 1024"),
                ("table", "Table", "main"))
 
@@ -185,6 +186,9 @@ class RouteForm(Vertical):
     # -------------------------------------------------------------------- events
     def on_route_form__context_loaded(self, message: _ContextLoaded) -> None:
         self._host_facts = message.context
+        gateway = example_gateway(message.context)
+        if gateway:
+            self.query_one("#route-gateway", Input).placeholder = gateway
         links = [link.name for link in message.context.links] if message.context else []
         select = self.query_one("#route-dev", Select)
         chosen = select.selection

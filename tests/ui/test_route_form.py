@@ -222,3 +222,13 @@ async def test_a_typing_burst_shows_at_once_and_is_checked_once_it_settles(form_
         assert set(calls) == {burst}  # checked once the input settled: the last value only
         assert len(calls) <= 2  # the syntax check and the host check, not one per key
         assert "is not a prefix length" in text(app, "#route-dst-message")
+
+
+@pytest.mark.parametrize(("demo", "gateway"), [("ubuntu-vagrant", "10.0.2.2"),
+                                                ("rpi4-bookworm", "192.168.0.1")])
+async def test_the_gateway_placeholder_comes_from_this_hosts_networks(form_app, demo, gateway):
+    """Not the vagrant example on every host: the default gateway of the host shown."""
+    app = form_app(demo=demo)
+    async with app.run_test(size=(100, 80)) as pilot:
+        await settle(app, pilot)
+        assert app.query_one("#route-gateway", Input).placeholder == gateway
