@@ -12,6 +12,7 @@ from textual.widgets import ContentSwitcher, Footer
 
 from screens.bridge import BridgePage
 from screens.cgroups import CgroupsPage
+from screens.commands import WizardCommands
 from screens.dialogs.confirm import ConfirmDialog
 from screens.dialogs.too_small import TooSmallScreen, too_small
 from screens.flow import STEPS
@@ -41,7 +42,8 @@ PAGES: tuple[type[StepPage], ...] = (RequirementsPage, NetworkPage, BridgePage, 
 class WizardApp(App[int]):
     TITLE = "kubeadm-wizard"
     CSS_PATH = str(asset("tcss", "wizard.tcss"))
-    ENABLE_COMMAND_PALETTE = False
+    COMMANDS = App.COMMANDS | {WizardCommands}
+    COMMAND_PALETTE_BINDING = "ctrl+p"
     BINDINGS = [
         *(Binding(step.key, f"go('{step.id}')", step.title, show=False) for step in STEPS),
         Binding("f1", "lesson", "Lesson"),
@@ -77,7 +79,7 @@ class WizardApp(App[int]):
             with ContentSwitcher(id="pages", initial=self.first_step):
                 for page in PAGES:
                     yield page(id=page.STEP_ID)
-        yield Footer()
+        yield Footer(show_command_palette=False)  # 80 columns: ctrl+p is in the README
 
     def on_mount(self) -> None:
         self.refresh_banner()
@@ -128,6 +130,29 @@ class WizardApp(App[int]):
             inside.focus()
         elif self.focused is not None and page not in self.focused.ancestors:
             self.query_one(StepSidebar).focus()
+
+    def jump_to_check(self, check_id: str) -> None:
+        """The command palette: show the check's page and put the cursor on its row."""
+        result = next((r for r in self.results if r.id == check_id), None)
+        if result is None:
+            return
+        self.action_go(result.screen)
+        self.call_after_refresh(self._select_check, result.screen, check_id)
+
+    def _select_check(self, step_id: str, check_id: str) -> None:
+        from textual.widgets import TabbedContent, TabPane
+
+        for check_list in self.query_one(f"#{step_id}").query(CheckList):
+            pane = next((a for a in check_list.ancestors if isinstance(a, TabPane)), None)
+            if pane is not None and pane.id:
+                self.query_one(f"#{step_id}").query_one(TabbedContent).active = pane.id
+            if check_list.select(check_id):
+                return
+
+    def jump_to_plan_step(self, step_id: str) -> None:
+        self.action_go("review")
+        # after the palette has closed and the page is laid out: only then can it scroll
+        self.set_timer(0.05, lambda: self.query_one(ReviewPage).show_step(step_id))
 
     @on(StepSidebar.StepChosen)
     def _step_chosen(self, event: StepSidebar.StepChosen) -> None:

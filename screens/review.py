@@ -36,6 +36,8 @@ class ReviewPage(StepPage):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.entries: list[PlanEntry] = []
+        self._parts: list = []
+        self._starts: dict[str, int] = {}
 
     def show_plan(self, entries: list[PlanEntry]) -> None:
         self.entries = list(entries)
@@ -47,10 +49,29 @@ class ReviewPage(StepPage):
         header = Text(f"{len(pending)} of {len(entries)} step(s) would change this host.",
                       style="bold")
         parts = [header]
+        self._starts = {}
         for number, entry in enumerate(entries, 1):
+            self._starts[entry.step.id] = len(parts)
             parts.append(Text(f"\n{number}.", style="bold"))
             parts.append(render_step(entry.step, entry.diffs, done=entry.already_done))
         body.update(Group(*parts))
+        self._parts = parts
+
+    def show_step(self, step_id: str) -> bool:
+        """Scroll the plan to one step (the command palette's jump)."""
+        start = self._starts.get(step_id)
+        if start is None:
+            return False
+        scroll = self.query_one("#plan-scroll", VerticalScroll)
+        summary = self.query_one("#apply-summary", Static)
+        console = self.app.console
+        width = max(self.query_one("#plan-body", Static).content_size.width, 20)
+        lines = console.render_lines(Group(*self._parts[:start]),
+                                     console.options.update_width(width), pad=False)
+        offset = summary.outer_size.height if summary.display else 0
+        scroll.scroll_to(y=offset + len(lines) + 1, animate=False)
+        scroll.focus()
+        return True
 
     def show_summary(self, summary: ApplySummary) -> None:
         """After an apply (and the re-check it starts): the dry-run intro no longer holds."""
