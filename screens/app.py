@@ -131,29 +131,6 @@ class WizardApp(App[int]):
         elif self.focused is not None and page not in self.focused.ancestors:
             self.query_one(StepSidebar).focus()
 
-    def jump_to_check(self, check_id: str) -> None:
-        """The command palette: show the check's page and put the cursor on its row."""
-        result = next((r for r in self.results if r.id == check_id), None)
-        if result is None:
-            return
-        self.action_go(result.screen)
-        self.call_after_refresh(self._select_check, result.screen, check_id)
-
-    def _select_check(self, step_id: str, check_id: str) -> None:
-        from textual.widgets import TabbedContent, TabPane
-
-        for check_list in self.query_one(f"#{step_id}").query(CheckList):
-            pane = next((a for a in check_list.ancestors if isinstance(a, TabPane)), None)
-            if pane is not None and pane.id:
-                self.query_one(f"#{step_id}").query_one(TabbedContent).active = pane.id
-            if check_list.select(check_id):
-                return
-
-    def jump_to_plan_step(self, step_id: str) -> None:
-        self.action_go("review")
-        # after the palette has closed and the page is laid out: only then can it scroll
-        self.set_timer(0.05, lambda: self.query_one(ReviewPage).show_step(step_id))
-
     @on(StepSidebar.StepChosen)
     def _step_chosen(self, event: StepSidebar.StepChosen) -> None:
         self.query_one("#pages", ContentSwitcher).current = event.step_id
