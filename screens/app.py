@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -12,7 +12,9 @@ from textual.widgets import ContentSwitcher, Footer
 
 from screens.bridge import BridgePage
 from screens.cgroups import CgroupsPage
+from screens.commands import WizardCommands
 from screens.dialogs.confirm import ConfirmDialog
+from screens.dialogs.too_small import TooSmallScreen, too_small
 from screens.flow import STEPS
 from screens.help import LessonScreen
 from screens.init_join import InitJoinPage
@@ -42,7 +44,8 @@ PAGES: tuple[type[StepPage], ...] = (RequirementsPage, NetworkPage, BridgePage, 
 class WizardApp(App[int]):
     TITLE = "kubeadm-wizard"
     CSS_PATH = str(asset("tcss", "wizard.tcss"))
-    ENABLE_COMMAND_PALETTE = False
+    COMMANDS = App.COMMANDS | {WizardCommands}
+    COMMAND_PALETTE_BINDING = "ctrl+p"
     BINDINGS = [
         *(Binding(step.key, f"go('{step.id}')", step.title, show=False) for step in STEPS),
         Binding("f1", "lesson", "Lesson"),
@@ -66,6 +69,8 @@ class WizardApp(App[int]):
         self.results: list[CheckResult] = []
         self.plan: dict[str, PlanEntry] = {}
         self.applying = False
+        self.last_apply: tuple[list, list] | None = None
+        """The steps of the last apply and their outcomes, for Review to say what is left."""
         self.saved_choices = self.choices.to_dict()
         """The choices as last loaded or saved: quitting with others asks first."""
 
@@ -80,7 +85,7 @@ class WizardApp(App[int]):
             with ContentSwitcher(id="pages", initial=self.first_step):
                 for page in PAGES:
                     yield page(id=page.STEP_ID)
-        yield Footer()
+        yield Footer(show_command_palette=False)  # 80 columns: ctrl+p is in the README
 
     def on_mount(self) -> None:
         self.refresh_banner()
@@ -90,6 +95,21 @@ class WizardApp(App[int]):
         self.action_recheck()
         if self.inventory is not None:
             self.action_cluster()
+        self._check_size(self.size.width, self.size.height)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._check_size(event.size.width, event.size.height)
+
+    def _check_size(self, width: int, height: int) -> None:
+        """Below 80x24 a notice covers the wizard; it goes once the terminal is large enough."""
+        notice = next((s for s in self.screen_stack if isinstance(s, TooSmallScreen)), None)
+        if too_small(width, height):
+            if notice is None:
+                self.push_screen(TooSmallScreen(width, height))
+            else:
+                notice.update_size(width, height)
+        elif notice is not None and self.screen is notice:
+            self.pop_screen()
 
     def refresh_banner(self) -> None:
         self.query_one(HostBanner).show(self.host, self.target_version, self.choices.role)
@@ -182,8 +202,15 @@ class WizardApp(App[int]):
             if page.STEP_ID != "review":
                 status = worst(mine)
                 sidebar.set_status(page.STEP_ID, status.value if status else None)
-        pending = [e for e in self.query_one(ReviewPage).entries if not e.already_done]
+        review = self.query_one(ReviewPage)
+        pending = [e for e in review.entries if not e.already_done]
         sidebar.set_status("review", "warn" if pending else "pass")
+        if self.last_apply is not None:
+            from wizard.steps.summary import summarize
+
+            steps, outcomes = self.last_apply
+            review.show_summary(summarize(steps, outcomes, review.entries, self.results,
+                                          self.choices.skipped_fixes))
 
     @on(CheckList.FixToggled)
     def _toggle_fixes(self, event: CheckList.FixToggled) -> None:
@@ -242,9 +269,17 @@ class WizardApp(App[int]):
         if not entries:
             self.notify("Nothing to apply.")
             return
+        from wizard.steps.summary import open_warnings
+
+        question = f"Apply {len(entries)} step(s) to {self.host.label}?"
+        unfixed = open_warnings(self.results, self.choices.skipped_fixes)
+        if unfixed:
+            question += (f"\n\nNo step fixes these {len(unfixed)} warning(s); they stay as "
+                         "they are:\n" + "\n".join(f"• {r.id}: {_first_clause(r.message)}"
+                                                    for r in unfixed))
         self.action_go("review")
         self.push_screen(
-            ConfirmDialog(f"Apply {len(entries)} step(s) to {self.host.label}?", yes="Apply"),
+            ConfirmDialog(question, yes="Apply"),
             callback=lambda yes: self.apply_plan([e.step for e in entries]) if yes else None)
 
     @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
@@ -257,6 +292,7 @@ class WizardApp(App[int]):
                                    self.post_message(ApplyProgress(d, t, title)))
         finally:
             self.applying = False
+        self.last_apply = (list(steps), outcomes)
         self.post_message(ApplyFinished(outcomes))
 
     def on_apply_progress(self, message: ApplyProgress) -> None:
@@ -269,6 +305,13 @@ class WizardApp(App[int]):
                     else "Applied. Re-checking the host.",
                     severity="error" if failed else "information")
         self.action_recheck()
+
+
+def _first_clause(message: str) -> str:
+    """A warning's opening clause: the confirmation lists them, the checks explain them."""
+    for cut in (". ", "; "):
+        message = message.split(cut, 1)[0]
+    return message
 
 
 def run_app(host: Host, choices: WizardChoices | None = None, *, screen: str | None = None,

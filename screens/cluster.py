@@ -22,9 +22,9 @@ from textual.widgets import Footer, RichLog, Static
 from screens.dialogs.confirm import ConfirmDialog
 from screens.help import LessonScreen
 from screens.widgets.cluster_nodes import ClusterCheckTable, NodeTable
+from wizard import i18n
 from wizard.cluster.inventory import Inventory
 from wizard.cluster.stages import ClusterRun, Progress
-from wizard import i18n
 from wizard.resources import lesson
 
 _CHANGES = {"apply": "prepares every node, runs kubeadm init on the first control plane and "

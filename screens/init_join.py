@@ -30,6 +30,7 @@ from screens.widgets.kubeadm_diagnose import DiagnoseBox
 from screens.widgets.kubeadm_join_form import JoinForm
 from screens.widgets.kubeadm_reset import ResetPanel
 from screens.widgets.kubeadm_run_panel import RunEnd, RunPanel
+from screens.widgets.subnet_fields import SubnetFields
 from wizard.checks.base import CheckResult
 from wizard.i18n import _
 from wizard.kube.versions import KubeVersion, Role
@@ -140,6 +141,7 @@ class InitJoinPage(StepPage):
                 yield CheckList()
             with TabPane("Config", id="ij-config"), VerticalScroll(classes="pane-scroll"):
                 yield ConfigView(mode=mode, cni=choices.cni)
+                yield SubnetFields(self.app.host, choices.pod_subnet, choices.service_subnet)
             with TabPane("Join", id="ij-join"), VerticalScroll(classes="pane-scroll"):
                 yield JoinForm(endpoint=choices.join_endpoint,
                                control_plane=choices.role == "control-plane")
@@ -182,6 +184,15 @@ class InitJoinPage(StepPage):
         plugin = get_cni(event.key)
         if plugin.manifest_url is not None:  # Cilium takes its pool from podSubnet instead
             choices.pod_subnet = plugin.default_pod_subnet
+            self.query_one(SubnetFields).set_ranges(choices.pod_subnet, choices.service_subnet)
+        self._choices_changed()
+
+    def on_subnet_fields_changed(self, event: SubnetFields.Changed) -> None:
+        choices = self.app.choices
+        if (event.pod_subnet, event.service_subnet) == (choices.pod_subnet,
+                                                        choices.service_subnet):
+            return
+        choices.pod_subnet, choices.service_subnet = event.pod_subnet, event.service_subnet
         self._choices_changed()
 
     def on_join_form_changed(self, event: JoinForm.Changed) -> None:

@@ -19,6 +19,15 @@ RUNTIME_OPTIONS = [("containerd", "containerd"), ("CRI-O", "cri-o"),
                    ("Docker via cri-dockerd", "docker")]
 
 
+def default_prompt(choices: WizardChoices, found: RuntimeSurvey | None = None) -> str:
+    """What the kubelet uses while no socket is picked: the chosen runtime on its default socket
+    (never "pick a runtime", which read as if nothing were chosen)."""
+    label = next(label for label, value in RUNTIME_OPTIONS if value == choices.runtime)
+    key = CRI_FOR_CHOICE[choices.runtime].key
+    running = found is not None and any(r.key == key and r.answering for r in found.runtimes)
+    return f"{label} (running)" if running else f"{label} (default)"
+
+
 COLUMNS = (("Runtime", "name"), ("Answers", "answers"), ("Service", "service"),
            ("Version", "version"), ("Socket", "socket"))
 
@@ -91,7 +100,8 @@ class RuntimePage(StepPage):
         yield Static("", id="runtime-note", markup=False)
         with Horizontal(id="runtime-choice"):
             yield Label("Kubelet uses")
-            yield Select(RUNTIME_OPTIONS, prompt="pick a runtime", allow_blank=True, compact=True,
+            yield Select(RUNTIME_OPTIONS, prompt=default_prompt(choices), allow_blank=True,
+                         compact=True,
                          value=choices.runtime if choices.cri_socket else Select.NULL,
                          id="runtime-select")
         yield CheckList()
@@ -105,6 +115,7 @@ class RuntimePage(StepPage):
         found, note = facts
         self.query_one(RuntimeTable).show(found)
         self.query_one("#runtime-note", Static).update(note)
+        self.query_one("#runtime-select", Select).prompt = default_prompt(self.app.choices, found)
 
     @on(Select.Changed, "#runtime-select")
     def _runtime_picked(self, event: Select.Changed) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import Any
 
 
-def add_lesson_command(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+def add_lesson_command(commands: argparse._SubParsersAction[Any],
                        screens: Sequence[str]) -> None:
     text = "print a screen's lesson (what F1 shows) as Markdown"
     lesson = commands.add_parser("lesson", help=text, description=text)

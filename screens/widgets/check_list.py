@@ -96,6 +96,17 @@ class CheckList(Vertical):
             table.move_cursor(row=min(max(keep, 0), len(self.rows) - 1))
             self._detail_for_row(table.cursor_row)
 
+    def select(self, check_id: str) -> bool:
+        """Put the cursor and the focus on one check (the command palette's jump)."""
+        row = next((i for i, r in enumerate(self.rows) if r is not None and r.id == check_id),
+                   None)
+        if row is None:
+            return False
+        table = self.query_one(DataTable)
+        table.move_cursor(row=row)
+        table.focus()
+        return True
+
     def _fix_mark(self, result: CheckResult) -> Text:
         """+ when the fix is in the plan, - when the operator took it out."""
         if not result.fixable:

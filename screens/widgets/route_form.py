@@ -4,6 +4,8 @@ Every field says under itself what is wrong with it (route_spec's sentences); th
 show the `ip route` command, the prediction of `ip route get`, and the diff of the file that
 keeps the route across reboots. Reading the host (its routing table may be huge) and planning
 happen in worker threads; the form only posts `Submitted(steps)` for the page to apply.
+Typing only disables Apply: the checks wait until the input has been still for
+`SETTLE_SECONDS`, so a burst of keys shows at once instead of queueing one validation each.
 
 Over SSH, a change that moves the path back to the operator is submitted alone (`guard`
 set); once the page has applied it, it calls `confirm_or_revert(guard)`, whose dialog posts
@@ -22,6 +24,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static, Switch
 
 from screens.dialogs.ssh_revert import SshRevertDialog
@@ -34,13 +37,17 @@ from wizard.network.route_spec import (
     RouteContext,
     RouteRequest,
     Validation,
+    example_gateway,
     validate,
 )
 from wizard.network.ssh_guard import REVERT_SECONDS, GuardedPlan, changes_ssh_path, guard_plan
 from wizard.steps.step import Step
 
+SETTLE_SECONDS = 0.15
+"""How long the input must be still before it is checked (a typing burst is checked once)."""
+
 TEXT_FIELDS = (("dst", "Destination: a prefix, an address or default", "10.96.0.0/12"),
-               ("gateway", "Gateway (via)", "192.168.56.1"),
+               ("gateway", "Gateway (via)", "an address on a connected network"),
                ("metric", "Metric (lower wins)", "0; IPv6: 1024"),
                ("table", "Table", "main"))
 
@@ -97,6 +104,7 @@ class RouteForm(Vertical):
         self.env = env
         self._host_facts: RouteContext | None = None
         self._latest: RouteForm._Checked | None = None
+        self._settle_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with RadioSet(id="route-op"):
@@ -178,6 +186,9 @@ class RouteForm(Vertical):
     # -------------------------------------------------------------------- events
     def on_route_form__context_loaded(self, message: _ContextLoaded) -> None:
         self._host_facts = message.context
+        gateway = example_gateway(message.context)
+        if gateway:
+            self.query_one("#route-gateway", Input).placeholder = gateway
         links = [link.name for link in message.context.links] if message.context else []
         select = self.query_one("#route-dev", Select)
         chosen = select.selection
@@ -194,10 +205,21 @@ class RouteForm(Vertical):
     @on(RadioSet.Changed)
     def _changed(self, event: Message) -> None:
         event.stop()
-        self._revalidate()
+        self.query_one("#route-apply", Button).disabled = True  # the plan shown is now stale
+        if self._settle_timer is not None:
+            self._settle_timer.stop()
+        self._settle_timer = self.set_timer(SETTLE_SECONDS, self._revalidate)
+
+    @property
+    def validation_pending(self) -> bool:
+        """Typed but not yet checked (tests wait for this as they wait for workers)."""
+        return self._settle_timer is not None
 
     def _revalidate(self) -> None:
-        """Syntax at once (no host needed), then the host checks and the plan in a worker."""
+        """Syntax first (no host needed), then the host checks and the plan in a worker."""
+        if self._settle_timer is not None:
+            self._settle_timer.stop()
+            self._settle_timer = None
         self.query_one("#route-apply", Button).disabled = True
         check = self._current()
         self._show_validation(validate(check.request, None, check.op))

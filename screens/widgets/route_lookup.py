@@ -101,7 +101,7 @@ def answer_text(dst: str, answer: dict[str, Any], kernel: dict[str, Any] | None,
                          ("Table", route.table_name if route else "-"),
                          ("Route", iproute_text(route) if route else "none"),
                          ("Dev", shown.get("dev", "-")), ("Gateway", shown.get("gateway", "-")),
-                         ("Source", shown.get("prefsrc", "-"))):
+                         ("Source", shown.get("from") or shown.get("prefsrc", "-"))):
         text.append(f"{label:8} ", style="bold")
         text.append(f"{value}\n")
     if kernel is not None and (kernel.get("dev"), kernel.get("gateway")) != (
@@ -157,8 +157,8 @@ class RouteLookup(Vertical):
         options = self.query_one("#lookup-questions", OptionList)
         highlighted = options.highlighted
         options.set_options([Option(q.label) for q in questions])
-        if highlighted is not None and questions:
-            options.highlighted = min(highlighted, len(questions) - 1)
+        if questions:  # one is always highlighted, so Enter on the list asks it at once
+            options.highlighted = min(highlighted or 0, len(questions) - 1)
 
     def ask(self, dst: str, src: str | None = None, question: Question | None = None) -> None:
         """Validate and send the question up to the page, which owns the host."""
@@ -190,8 +190,8 @@ class RouteLookup(Vertical):
         event.stop()
         question = self.questions[event.option_index]
         self.query_one("#lookup-dst", Input).value = question.address
-        self.query_one("#lookup-src", Input).value = ""
-        self.ask(question.address, None, question)
+        src = self.query_one("#lookup-src", Input).value.strip() or None  # the from typed
+        self.ask(question.address, src, question)
 
     def action_show_in_table(self) -> None:
         self.post_message(self.ShowInTable())

@@ -182,3 +182,16 @@ def test_the_probe_reports_the_route_the_kernel_would_take(tmp_path, live_root):
         server.listen()
         probe = probe_endpoint(host, f"127.0.0.1:{server.getsockname()[1]}")
     assert probe.route == "route to 127.0.0.1: via 192.168.1.1 dev eth0 src 192.168.1.20"
+
+
+@pytest.mark.parametrize("demo", ["ubuntu-vagrant", "ready"])
+def test_an_impossible_prefix_is_an_error_in_every_check(tmp_path: Path, demo):
+    """10.244.0.0/33 was "ok" in the overlap check and a mere warning in CniSubnet while the
+    config check failed it: every range check now fails it with the same sentence."""
+    results = init_results(SimulatedHost(demo, scratch=tmp_path / demo),
+                           pod_subnet="10.244.0.0/33")
+    sentence = "podSubnet '10.244.0.0/33' is not a CIDR such as 10.244.0.0/16"
+    for check_id in ("KubeadmConfig", "PodSubnetOverlap", "CniSubnet"):
+        assert results[check_id].status is Status.FAIL, check_id
+        assert sentence in results[check_id].message, check_id
+    assert results["ServiceSubnetOverlap"].status is not Status.FAIL

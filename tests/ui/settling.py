@@ -2,10 +2,12 @@
 
 One answer may start the next worker (the checks finish, each page then reads its facts), and
 an exclusive worker may be cancelled by a newer one (a re-check): both are part of settling.
+So is a form that waits for typing to settle before it checks (`validation_pending`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 
 from textual.worker import WorkerCancelled
@@ -16,6 +18,9 @@ async def settle_workers(app, pilot, *, ignore_groups: tuple[str, ...] = ()) -> 
     for _ in range(50):
         await pilot.pause()
         running = [w for w in app.workers if w.is_running and w.group not in ignore_groups]
+        if any(getattr(node, "validation_pending", False) for node in app.screen.walk_children()):
+            await asyncio.sleep(0.05)
+            continue
         if not running:
             await pilot.pause()
             return

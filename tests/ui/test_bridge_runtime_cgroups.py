@@ -115,3 +115,21 @@ async def test_cgroup_consistency_table_on_ubuntu_vagrant(demo_app):
         assert rows[2][4] == rows[5][4] == fix
         assert rows[3][4] == "-"
         assert check_ids(app, "cgroups") == ["CgroupVersion", "RuntimeCgroupDriver"]
+
+
+def select_shows(app) -> str:
+    """The text the runtime Select shows (its prompt while no socket is picked)."""
+    current = app.query_one("#runtime-select").query_one("SelectCurrent")
+    return " ".join(str(w.render()) for w in current.query("Static"))
+
+
+async def test_the_runtime_select_names_the_runtime_in_use_never_pick_a_runtime(demo_app):
+    app = demo_app("ubuntu-vagrant", screen="runtime")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert "pick a runtime" not in select_shows(app)
+        assert "containerd (running)" in select_shows(app)  # containerd answers on vagrant
+    app = demo_app("rpi4-bookworm", screen="runtime")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert "containerd (default)" in select_shows(app)  # chosen, but not installed yet

@@ -268,3 +268,38 @@ async def test_a_root_directory_has_no_live_table_and_says_so(tmp_path):
         await settle(app, pilot)
         for selector in ("#network-status", "#route-status", "#adapter-list"):
             assert "is not a running system: no live routing table" in shown(app, selector)
+
+
+async def test_from_is_honoured_and_shown(demo_app):
+    app = demo_app("ubuntu-vagrant", screen="network")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await open_tab(app, pilot, "tab-lookup")
+        app.query_one("#lookup-src", Input).value = "192.168.56.10"
+        app.query_one("#lookup-dst", Input).focus()
+        await pilot.press(*"8.8.8.8", "enter")
+        await settle(app, pilot)
+        answer = shown(app, "#lookup-answer")
+        assert answer.startswith("8.8.8.8 from 192.168.56.10 via 10.0.2.2 dev enp0s3")
+        assert "Source   192.168.56.10" in answer
+        app.query_one("#lookup-src", Input).value = "10.9.9.9"
+        app.query_one("#lookup-dst", Input).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert shown(app, "#lookup-answer").startswith("8.8.8.8 from 10.9.9.9: ")
+        assert "source 10.9.9.9 is not an address of this host" in shown(app, "#lookup-answer")
+
+
+async def test_enter_on_the_ready_made_questions_asks_the_first_at_once(demo_app):
+    """Tab from the inputs into the list, Enter: it asks (no highlight needed first)."""
+    app = demo_app("ubuntu-vagrant", screen="network")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await open_tab(app, pilot, "tab-lookup")
+        app.query_one("#lookup-src", Input).focus()
+        await pilot.press("tab")
+        assert app.focused is app.query_one("#lookup-questions", OptionList)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert shown(app, "#lookup-answer").startswith("local 10.0.2.15 dev lo")  # API server
+        assert app.query_one("#lookup-dst", Input).value == "10.0.2.15"

@@ -189,3 +189,46 @@ async def test_the_revert_dialog_times_out_to_false_and_keeps_on_y():
         await pilot.press("y")
         await pilot.pause()
         assert answers == [False, True]
+
+
+async def test_a_typing_burst_shows_at_once_and_is_checked_once_it_settles(form_app,
+                                                                          monkeypatch):
+    """29 quick keys: every key is in the field at once, no check runs while they arrive, and
+    the field's message appears once the input has been still (issue 10 §3)."""
+    import screens.widgets.route_form as route_form
+
+    calls: list[str] = []
+    real_validate = route_form.validate
+
+    def counting(request, context, op):
+        calls.append(request.dst)
+        return real_validate(request, context, op)
+
+    monkeypatch.setattr(route_form, "validate", counting)
+    app = form_app()
+    async with app.run_test(size=(100, 80)) as pilot:
+        await settle(app, pilot)
+        await pilot.click("#route-dst")
+        before = text(app, "#route-dst-message")
+        calls.clear()
+        burst = "10.60.1.0/16" + "0" * 17  # 29 keys
+        assert len(burst) == 29
+        await pilot.press(*burst[:-1])
+        await pilot.press("backspace", *burst[-2:])
+        assert app.query_one("#route-dst", Input).value == burst
+        assert calls == []  # nothing checked while the keys arrive
+        assert text(app, "#route-dst-message") == before  # the empty field's message still
+        await settle(app, pilot)
+        assert set(calls) == {burst}  # checked once the input settled: the last value only
+        assert len(calls) <= 2  # the syntax check and the host check, not one per key
+        assert "is not a prefix length" in text(app, "#route-dst-message")
+
+
+@pytest.mark.parametrize(("demo", "gateway"), [("ubuntu-vagrant", "10.0.2.2"),
+                                                ("rpi4-bookworm", "192.168.0.1")])
+async def test_the_gateway_placeholder_comes_from_this_hosts_networks(form_app, demo, gateway):
+    """Not the vagrant example on every host: the default gateway of the host shown."""
+    app = form_app(demo=demo)
+    async with app.run_test(size=(100, 80)) as pilot:
+        await settle(app, pilot)
+        assert app.query_one("#route-gateway", Input).placeholder == gateway

@@ -13,7 +13,7 @@ from wizard.checks.base import CheckContext, CheckResult, Status, check
 from wizard.i18n import N_
 from wizard.kube.versions import KubeVersion, skew_problems
 from wizard.kubeadm.cni import cni_subnet_warning, get_cni
-from wizard.kubeadm.config import validate
+from wizard.kubeadm.config import subnet_problems, validate
 from wizard.kubeadm.plan import (
     Installed,
     config_preview,
@@ -147,6 +147,10 @@ def _overlap(check_id: str, label: str, value: str, report: SubnetReport) -> Che
               "captured on every node, so a range that overlaps a real network makes those "
               "hosts unreachable from Pods."))
     expected = "no overlap with this host's addresses and routes"
+    invalid = subnet_problems(label, value)
+    if invalid:  # the same sentence as the config check's: an error here too
+        return CheckResult(check_id, Status.FAIL, observed=value or "(not set)",
+                           expected="a valid CIDR", message="; ".join(invalid), lesson=lesson)
     if report.skipped:
         return CheckResult(check_id, Status.SKIP, expected=expected, lesson=lesson,
                            message=f"not checked: {report.skipped}")
@@ -169,9 +173,10 @@ def _overlap(check_id: str, label: str, value: str, report: SubnetReport) -> Che
 def _cni(ctx: CheckContext) -> CheckResult:
     cni = get_cni(ctx.choices.cni)
     pod_subnet = ctx.choices.pod_subnet or None
-    warning = cni_subnet_warning(cni, pod_subnet)
+    invalid = subnet_problems("podSubnet", pod_subnet) if pod_subnet else []
+    warning = "; ".join(invalid) or cni_subnet_warning(cni, pod_subnet)
     return CheckResult(
-        "CniSubnet", Status.WARN if warning else Status.PASS,
+        "CniSubnet", Status.FAIL if invalid else Status.WARN if warning else Status.PASS,
         observed=f"{cni.name} {cni.version}, podSubnet {pod_subnet or '(not set)'}",
         expected=f"a podSubnet {cni.name} uses as it is installed",
         message=warning or "", lesson=(

@@ -249,8 +249,20 @@ def _kubernetes_version_problems(p: KubeadmConfigParams, api: str) -> list[str]:
 
 
 def _network_problems(p: KubeadmConfigParams) -> list[str]:
+    problems = range_problems(p.pod_subnet, p.service_subnet)
+    if not _is_dns_subdomain(p.dns_domain):
+        problems.append(
+            f"DNS domain {p.dns_domain!r} is not a valid DNS name such as cluster.local"
+        )
+    return problems
+
+
+def range_problems(pod_subnet: str | None, service_subnet: str) -> list[str]:
+    """What kubeadm would refuse in the pod and Service ranges, as sentences. The one judge of
+    a range: the config, the checks, the answers file and the Init / Join fields all ask it, so
+    `10.244.0.0/33` is an error everywhere."""
     problems: list[str] = []
-    services, found = _parse_subnets("serviceSubnet", p.service_subnet)
+    services, found = _parse_subnets("serviceSubnet", service_subnet)
     problems += found
     for net in services:
         if net.prefixlen < _SMALLEST_SERVICE_PREFIX[net.version]:
@@ -259,8 +271,8 @@ def _network_problems(p: KubeadmConfigParams) -> list[str]:
                 f"{_SMALLEST_SERVICE_PREFIX[net.version]} for IPv{net.version}"
             )
     pods: list[Network] = []
-    if p.pod_subnet is not None:
-        pods, found = _parse_subnets("podSubnet", p.pod_subnet)
+    if pod_subnet is not None:
+        pods, found = _parse_subnets("podSubnet", pod_subnet)
         problems += found
     for net in pods:
         if net.prefixlen > _NODE_MASK[net.version]:
@@ -274,10 +286,6 @@ def _network_problems(p: KubeadmConfigParams) -> list[str]:
                     f"podSubnet {net} and serviceSubnet {service} overlap; pod and Service "
                     "addresses would collide, so pick ranges that do not share addresses"
                 )
-    if not _is_dns_subdomain(p.dns_domain):
-        problems.append(
-            f"DNS domain {p.dns_domain!r} is not a valid DNS name such as cluster.local"
-        )
     return problems
 
 
@@ -344,6 +352,11 @@ def _is_ip(value: str) -> bool:
 
 def _is_dns_subdomain(value: str) -> bool:
     return len(value) <= 253 and _DNS_SUBDOMAIN_RE.fullmatch(value) is not None
+
+
+def subnet_problems(label: str, text: str) -> list[str]:
+    """What is wrong with one range ("podSubnet", "10.244.0.0/33"), alone."""
+    return _parse_subnets(label, text)[1]
 
 
 def _parse_subnets(label: str, text: str) -> tuple[list[Network], list[str]]:

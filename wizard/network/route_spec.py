@@ -459,3 +459,19 @@ def _route_words(route: Route) -> str:
     if route.dev:
         words.append(f"dev {route.dev}")
     return " ".join(words) or "no next hop"
+
+
+def example_gateway(context: RouteContext | None) -> str | None:
+    """A gateway this host could really use, for the route form's placeholder (an example from
+    another machine's networks would be rejected if typed): the main table's default gateway,
+    else the first host of the first global IPv4 network on a link."""
+    if context is None:
+        return None
+    for route in context.routes.filter(match="0.0.0.0/0", table="main"):
+        if route.gateway:
+            return route.gateway
+    for address in context.addresses:
+        if address.family == 4 and address.scope == "global":
+            network = ipaddress.ip_interface(address.cidr).network
+            return str(next(iter(network.hosts()), network.network_address))
+    return None

@@ -17,8 +17,11 @@ def describe_route_get(answer: dict[str, Any]) -> str:
     if answer.get("error"):
         kind = answer.get("type", "unreachable")
         meaning = REJECT_MEANING.get(kind, "no route")
-        return f"{answer['dst']}: {meaning} (kernel: {answer['error']})"
+        source = f" from {answer['from']}" if answer.get("from") else ""
+        return f"{answer['dst']}{source}: {meaning} (kernel: {answer['error']})"
     parts = [answer["dst"]]
+    if answer.get("from"):  # the source asked about: `ip route get DST from SRC` prints it too
+        parts.append(f"from {answer['from']}")
     if answer.get("gateway"):
         parts.append(f"via {answer['gateway']}")
     if answer.get("dev"):

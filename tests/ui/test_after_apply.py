@@ -1,0 +1,81 @@
+"""After an apply, Review says what ran and what is left and why, not the dry-run intro; the
+apply's confirmation names the warnings that no step will fix (issue 10 §4)."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from textual.widgets import Static
+
+from screens.dialogs.confirm import ConfirmDialog
+from screens.review import ReviewPage
+
+
+def shown(app, selector: str) -> str:
+    content = app.query_one(selector, Static).content
+    if isinstance(content, str):
+        return content
+    console = Console(width=300, record=True, file=io.StringIO())
+    console.print(content)
+    return console.export_text()
+
+
+async def apply_all(app, pilot, settle) -> None:
+    await settle(app, pilot)
+    await pilot.press("a")
+    await pilot.pause()
+    assert isinstance(app.screen, ConfirmDialog)
+    await pilot.press("y")
+    await settle(app, pilot)
+    await settle(app, pilot)
+
+
+async def test_review_after_an_apply_says_what_was_applied_and_what_is_left(demo_app, settle):
+    app = demo_app("ubuntu-vagrant", screen="review")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert "this is the dry run" in shown(app, "#review .page-intro")
+        await apply_all(app, pilot, settle)
+        intro = shown(app, "#review .page-intro")
+        assert "this is the dry run" not in intro and "last apply" in intro
+        summary = shown(app, "#apply-summary")
+        assert "Applied 10 step(s)." in summary and "✓ Turn swap off now" in summary
+        # the NAT address is the operator's choice: no step fixes it, so it is left open
+        assert "AdvertiseAddress: a choice still open: 10.0.2.15" in summary
+        assert "Turn swap off now:" not in summary  # applied and in place: not left
+        assert all(e.already_done for e in app.query_one(ReviewPage).entries)
+
+
+async def test_a_step_that_needs_a_reboot_is_left_with_that_reason(demo_app, settle):
+    app = demo_app("rpi4-bookworm", screen="review")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await apply_all(app, pilot, settle)
+        summary = shown(app, "#apply-summary")
+        assert "needs a reboot" in summary, summary
+
+
+async def test_the_apply_confirmation_lists_the_warnings_no_step_fixes(demo_app, settle):
+    app = demo_app("ubuntu-vagrant", screen="review")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert "No step fixes these 2 warning(s)" in dialog.question
+        assert ("• AdvertiseAddress: 10.0.2.15 is the VirtualBox/QEMU NAT address every such VM "
+                "has") in dialog.question
+        assert "DNSResolver" in dialog.question and "Swap" not in dialog.question
+        assert dialog.query_one("#yes").region.bottom <= 24  # the buttons stay on screen
+        await pilot.press("n")
+
+
+async def test_no_unfixed_warnings_no_list(demo_app, settle):
+    app = demo_app("rpi4-bookworm", screen="review")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        assert "No step fixes" not in app.screen.question
+        await pilot.press("n")
