@@ -40,10 +40,8 @@ from wizard.kubeadm.plan import (
     CONFIG_PATH,
     ConfigPreview,
     ResetPreview,
-    admin_kubeconfig_step,
     cni_install_step,
     config_preview,
-    config_step,
     installed_tools,
     kubeadm_action,
     params_from_choices,
@@ -55,15 +53,13 @@ from wizard.kubeadm.run import (
     KubeadmRun,
     RunProgress,
     fresh_join_command,
-    prepared_command,
     probe_endpoint,
     reset_command,
 )
+from wizard.kubeadm.session import run_kubeadm
 from wizard.model import JoinSecrets, WizardChoices
 from wizard.steps.engine import StepOutcome, apply_steps
 from wizard.steps.step import Step
-
-_UNREACHABLE = {"screen": "network", "command": "ip route get <API server address>"}
 
 
 class InitJoinPage(StepPage):
@@ -287,41 +283,19 @@ class InitJoinPage(StepPage):
 
     @work(thread=True, exclusive=True, group="kubeadm-run", exit_on_error=False)
     def _run_worker(self, action: Role, choices: WizardChoices, secrets: JoinSecrets) -> None:
-        host = self.app.host
-        kubeadm = installed_tools(host)["kubeadm"].version
-        params = params_from_choices(choices, kubeadm=kubeadm, secrets=secrets, action=action)
-        for outcome in apply_steps(host, [config_step(params)]):
-            self._say(f"{outcome.status}: {outcome.title}")
-            if outcome.failed:
-                self.post_message(self.RunEnded(RunEnd(None, notes=outcome.messages)))
-                return
-        if action == "join" and params.join_endpoint:
-            probe = probe_endpoint(host, params.join_endpoint)
-            for line in (probe.route, probe.message):
-                if line:
-                    self._say(line)
-            if probe.ran and not probe.connected:
-                refusal = {"problem": f"This node cannot reach the API server: {probe.message}",
-                           **_UNREACHABLE}
-                self.post_message(self.RunEnded(RunEnd(None, refusal=refusal)))
-                return
-        with prepared_command(host, params) as argv:
-            run = KubeadmRun(host, argv, control_plane=params.control_plane_join,
-                             secrets=(params.token or "", params.certificate_key or ""))
-            self._run = run
-            result = run.execute(on_progress=lambda p: self.post_message(self.RunOutput(p)))
+        outcome = run_kubeadm(self.app.host, choices, action, secrets=secrets, say=self._say,
+                              on_progress=lambda p: self.post_message(self.RunOutput(p)),
+                              started=self._started)
         self._run = None
-        notes = self._after_init() if action == "init" and result.succeeded else []
-        self.post_message(self.RunEnded(RunEnd(result, notes=notes,
+        if outcome.result is None:
+            self.post_message(self.RunEnded(RunEnd(None, refusal=outcome.fix,
+                                                   notes=outcome.notes)))
+            return
+        self.post_message(self.RunEnded(RunEnd(outcome.result, notes=outcome.notes,
                                                cni=cni_install_step(choices))))
 
-    def _after_init(self) -> list[str]:
-        """Copy admin.conf for the invoking user (a journaled step); say what happened."""
-        step = admin_kubeconfig_step(self.app.host)
-        if isinstance(step, str):
-            return [f"admin.conf was not copied: {step}."]
-        outcome = apply_steps(self.app.host, [step])[0]
-        return [f"{outcome.status}: {step.title}", *outcome.messages]
+    def _started(self, run: KubeadmRun) -> None:
+        self._run = run
 
     def _say(self, line: str) -> None:
         self.post_message(self.RunLine(line))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from wizard.kube.versions import Role
+from wizard.kubeadm.diagnose import Advice
 from wizard.kubeadm.plan import (
     admin_kubeconfig_step,
     config_step,
@@ -35,6 +36,8 @@ class SessionOutcome:
     result: RunResult | None
     refusal: str = ""
     notes: list[str] = field(default_factory=list)
+    fix: Advice | None = None
+    """Where the operator fixes a refusal (a screen and a command), as a failed run's advice."""
 
     @property
     def succeeded(self) -> bool:
@@ -68,8 +71,10 @@ def run_kubeadm(host: Host, choices: WizardChoices, action: Role, *,
             if line:
                 say(line)
         if probe.ran and not probe.connected:
-            return SessionOutcome(None, refusal=f"This node cannot reach the API server: "
-                                                f"{probe.message}")
+            problem = f"This node cannot reach the API server: {probe.message}"
+            return SessionOutcome(None, refusal=problem, fix={
+                "problem": problem, "screen": "network",
+                "command": "ip route get <API server address>"})
     with prepared_command(host, params) as argv:
         run = KubeadmRun(host, argv, control_plane=params.control_plane_join,
                          secrets=(params.token or "", params.certificate_key or ""))
