@@ -147,6 +147,19 @@ class SimulatedHost(Host):
 
         return SimulatedNetwork(self)
 
+    def api_server_endpoint(self) -> str:
+        """Where kubeadm init would serve the API here without an advertise address: as
+        kubeadm picks it, the first global IPv4 address of the default route's adapter."""
+        network = self.state.get("network", {})
+        for route in network.get("routes", []):
+            if route.get("dst") == "default" and "." in str(route.get("gateway", "")) \
+                    and route.get("table", "main") == "main":
+                for address in network.get("addresses", []):
+                    if (address.get("dev"), address.get("family"), address.get("scope")) \
+                            == (route.get("dev"), 4, "global"):
+                        return f"{address['address']}:6443"
+        return ""
+
     # ------------------------------------------------------------------------ commands
     def run(self, argv: list[str], *, timeout: float = 30.0,
             input_text: str | None = None, env: dict[str, str] | None = None) -> CommandResult:

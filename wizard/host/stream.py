@@ -138,13 +138,18 @@ class StreamedCommand:
         """What to execute on this host and with which extra environment, or why nothing runs."""
         if self.host.kind == "live":
             return self.argv, {}
-        fake = getattr(self.host, "state", {}).get("kubeadm_fake")
-        if fake and self.argv[0] == "kubeadm":
+        from wizard.host.simulated import SimulatedHost
+
+        fake = self.host.state.get("kubeadm_fake") \
+            if isinstance(self.host, SimulatedHost) else None
+        if fake and isinstance(self.host, SimulatedHost) and self.argv[0] == "kubeadm":
             settings = fake if isinstance(fake, dict) else {}
             env = {"FAKE_KUBEADM_SCENARIO": str(settings.get("scenario", "")),
                    # The environment's pace wins: an instructor (or a test) can speed it up.
                    "FAKE_KUBEADM_DELAY": os.environ.get("FAKE_KUBEADM_DELAY",
-                                                        str(settings.get("delay", 1.0)))}
+                                                        str(settings.get("delay", 1.0))),
+                   # The recording's machine is not this one: print this host's endpoint.
+                   "FAKE_KUBEADM_ENDPOINT": self.host.api_server_endpoint()}
             return (sys.executable, str(FAKE_KUBEADM), *self.argv[1:]), env
         if self.host.kind == "demo":
             return f"not run: {self.host.label} has no {self.argv[0]} to run"
