@@ -36,6 +36,7 @@ from wizard.i18n import _
 from wizard.kube.versions import KubeVersion, Role
 from wizard.kubeadm.cni import get_cni
 from wizard.kubeadm.join_command import JoinCommand
+from wizard.kubeadm.join_endpoint import endpoint_problem_here
 from wizard.kubeadm.plan import (
     CONFIG_PATH,
     ConfigPreview,
@@ -127,6 +128,7 @@ class InitJoinPage(StepPage):
         self._kubeadm: KubeVersion | None = None
         self._action: Role | None = None
         self._config_timer: Timer | None = None
+        self._own_addresses: list[str] | None = None
 
     # ---------------------------------------------------------------------- layout
     def compose_body(self) -> ComposeResult:
@@ -140,7 +142,8 @@ class InitJoinPage(StepPage):
                 yield SubnetFields(self.app.host, choices.pod_subnet, choices.service_subnet)
             with TabPane("Join", id="ij-join"), VerticalScroll(classes="pane-scroll"):
                 yield JoinForm(endpoint=choices.join_endpoint,
-                               control_plane=choices.role == "control-plane")
+                               control_plane=choices.role == "control-plane",
+                               endpoint_rule=self._endpoint_problem)
                 yield Button("Test the connection", id="join-probe")
                 yield Static("", id="join-probe-result", markup=False)
             with TabPane("Run", id="ij-run"):
@@ -149,6 +152,16 @@ class InitJoinPage(StepPage):
                 yield ResetPanel()
             with TabPane("Diagnose", id="ij-diagnose"), VerticalScroll(classes="pane-scroll"):
                 yield DiagnoseBox()
+
+    def _endpoint_problem(self, endpoint: str) -> str | None:
+        """The join endpoint checked against this host's addresses and the answers' ranges."""
+        if self._own_addresses is None:
+            network = self.app.host.network  # None: a root without a network to read
+            self._own_addresses = [a.address for a in network.addresses()] if network else []
+        choices = self.app.choices
+        return endpoint_problem_here(endpoint, own_addresses=self._own_addresses,
+                                     pod_subnet=choices.pod_subnet,
+                                     service_subnet=choices.service_subnet)
 
     def on_mount(self) -> None:
         self.query_one(RunPanel).set_action(self.action)

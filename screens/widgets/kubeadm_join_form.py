@@ -71,16 +71,22 @@ class JoinForm(Vertical):
         form: JoinForm
         endpoint: str
 
-    def __init__(self, *, endpoint: str = "", control_plane: bool = False, **kwargs) -> None:
+    def __init__(self, *, endpoint: str = "", control_plane: bool = False,
+                 endpoint_rule: FieldRule = validate_endpoint, **kwargs) -> None:
+        """`endpoint_rule` can know this host and its answers: an endpoint that is well formed
+        but cannot be the control plane (this node's own address, ...) is refused with why."""
         super().__init__(**kwargs)
         self.control_plane = control_plane
         self._endpoint = endpoint
+        self._rules = {key: endpoint_rule if key == "endpoint" else rule
+                       for key, _, rule, _ in FIELDS}
 
     def compose(self) -> ComposeResult:
         yield Label("Paste a join command (it fills the fields):")
         yield TextArea(id="join-paste", soft_wrap=True, show_line_numbers=False)
         yield Static("", id="join-paste-message", classes="field-message", markup=False)
-        for key, label, rule, secret in FIELDS:
+        for key, label, _, secret in FIELDS:
+            rule = self._rules[key]
             value = self._endpoint if key == "endpoint" else ""
             yield Label(label)
             yield Input(value, id=f"join-{key}", password=secret, validators=[_Rule(rule)])
@@ -104,10 +110,10 @@ class JoinForm(Vertical):
     def problems(self) -> list[str]:
         """What stops a join with these values, one sentence each."""
         found = []
-        for key, label, rule, _ in FIELDS:
+        for key, label, _, _ in FIELDS:
             if key == "cert-key" and not (self.control_plane and self.value(key)):
                 continue  # without a key, the control-plane certificates are copied by hand
-            problem = rule(self.value(key))
+            problem = self._rules[key](self.value(key))
             if problem:
                 found.append(f"{label}: {problem}")
         return found
@@ -152,8 +158,7 @@ class JoinForm(Vertical):
         self.post_message(self.Changed(self, self.endpoint))
 
     def _show_hint(self, key: str) -> None:
-        rule = next(r for k, _, r, _ in FIELDS if k == key)
-        hint = self._hint(key, rule, self.value(key))
+        hint = self._hint(key, self._rules[key], self.value(key))
         widget = self.query_one(f"#join-{key}-message", Static)
         widget.update(hint)
         widget.set_class(hint not in ("", OK_MARK), "-problem")

@@ -30,6 +30,7 @@ from textual.widgets import (
 import wizard.checks.init_join  # noqa: F401  (registers the Init / Join checks)
 from screens.app import WizardApp
 from screens.dialogs.confirm import ConfirmDialog
+from screens.widgets.kubeadm_join_form import JoinForm
 from screens.widgets.kubeadm_run_panel import RunPanel
 from wizard.kubeadm.plan import CONFIG_PATH
 from wizard.model import WizardChoices
@@ -172,6 +173,29 @@ async def test_the_join_form_says_what_is_wrong_as_you_type(demo_app, settle):
         assert paste.text == "" and message("endpoint") == "✔ looks right"
         assert "Filled in from the pasted worker join command" in str(
             app.query_one("#join-paste-message", Static).content)
+
+
+async def test_the_join_form_refuses_an_endpoint_no_control_plane_can_have(demo_app, settle):
+    """On `ready` (eth0 192.0.2.10): its own address, or one inside the Service subnet of the
+    answers, is well formed but cannot be the control plane; the form says why, and Run too."""
+    app = demo_app("ready", screen="init", choices=WizardChoices(role="worker"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.query_one("#ij-tabs", TabbedContent).active = "ij-join"
+        endpoint = app.query_one("#join-endpoint", Input)
+        endpoint.value = "192.0.2.10:6443"
+        await pilot.pause()
+        shown = str(app.query_one("#join-endpoint-message", Static).content)
+        assert "one of this machine's own addresses" in shown
+        problems = " ".join(app.query_one(JoinForm).problems())
+        assert "one of this machine's own addresses" in problems
+        endpoint.value = "10.96.0.1:6443"
+        await pilot.pause()
+        shown = str(app.query_one("#join-endpoint-message", Static).content)
+        assert "inside the Service subnet 10.96.0.0/12" in shown
+        endpoint.value = "192.0.2.20:6443"
+        await pilot.pause()
+        assert str(app.query_one("#join-endpoint-message", Static).content) == "✔ looks right"
 
 
 async def test_a_join_probes_the_endpoint_then_runs_and_leaves_no_secret(live_app, tmp_path):
