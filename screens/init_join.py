@@ -10,21 +10,28 @@ join secrets stay inside the join form and the run, never in the wizard's choice
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from datetime import datetime
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Button, Static, TabbedContent, TabPane
+from textual.widgets import Button, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from screens.dialogs.confirm import ConfirmDialog
+from screens.init_join_messages import (
+    ConfigReady,
+    FreshJoin,
+    RunEnded,
+    RunLine,
+    RunOutput,
+    StepsApplied,
+)
 from screens.page import StepPage
 from screens.widgets.check_list import CheckList
+from screens.widgets.join_probe import JoinProbe
 from screens.widgets.kubeadm_config_view import ConfigView, mode_index
 from screens.widgets.kubeadm_diagnose import DiagnoseBox
 from screens.widgets.kubeadm_join_form import JoinForm
@@ -35,31 +42,24 @@ from wizard.checks.base import CheckResult
 from wizard.i18n import _
 from wizard.kube.versions import KubeVersion, Role
 from wizard.kubeadm.cni import get_cni
-from wizard.kubeadm.join_command import JoinCommand
 from wizard.kubeadm.join_endpoint import endpoint_problem_here
 from wizard.kubeadm.plan import (
     CONFIG_PATH,
-    ConfigPreview,
-    ResetPreview,
     cni_install_step,
     config_preview,
     installed_tools,
     kubeadm_action,
     params_from_choices,
-    reset_preview,
 )
 from wizard.kubeadm.run import (
     TOKEN_LIFETIME,
-    EndpointProbe,
     KubeadmRun,
-    RunProgress,
     fresh_join_command,
-    probe_endpoint,
     reset_command,
 )
 from wizard.kubeadm.session import run_kubeadm
 from wizard.model import JoinSecrets, WizardChoices
-from wizard.steps.engine import StepOutcome, apply_steps
+from wizard.steps.engine import apply_steps
 from wizard.steps.step import Step
 
 
@@ -73,7 +73,6 @@ class InitJoinPage(StepPage):
     InitJoinPage TabbedContent > ContentSwitcher { height: 1fr; }
     InitJoinPage TabPane { height: 1fr; padding: 0; }
     InitJoinPage .pane-scroll { height: 1fr; }
-    InitJoinPage #join-probe-result { margin-bottom: 1; }
     """
 
     BINDINGS = [
@@ -82,42 +81,6 @@ class InitJoinPage(StepPage):
         Binding("s", "reveal", "Show/hide secrets"),
         Binding("c", "install_cni", "Install CNI"),
     ]
-
-    # --------------------------------------------------------------- worker messages
-    @dataclass
-    class ConfigReady(Message):
-        preview: ConfigPreview | None
-        kubeadm: KubeVersion | None
-        error: str = ""
-
-    @dataclass
-    class RunLine(Message):
-        line: str
-
-    @dataclass
-    class RunOutput(Message):
-        progress: RunProgress
-
-    @dataclass
-    class RunEnded(Message):
-        end: RunEnd
-
-    @dataclass
-    class ResetReady(Message):
-        preview: ResetPreview
-
-    @dataclass
-    class FreshJoin(Message):
-        command: JoinCommand | str
-        at: datetime
-
-    @dataclass
-    class ProbeDone(Message):
-        probe: EndpointProbe
-
-    @dataclass
-    class StepsApplied(Message):
-        outcomes: list[StepOutcome]
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -144,8 +107,7 @@ class InitJoinPage(StepPage):
                 yield JoinForm(endpoint=choices.join_endpoint,
                                control_plane=choices.role == "control-plane",
                                endpoint_rule=self._endpoint_problem)
-                yield Button("Test the connection", id="join-probe")
-                yield Static("", id="join-probe-result", markup=False)
+                yield JoinProbe()
             with TabPane("Run", id="ij-run"):
                 yield RunPanel()
             with TabPane("Reset", id="ij-reset"), VerticalScroll(classes="pane-scroll"):
@@ -166,7 +128,6 @@ class InitJoinPage(StepPage):
     def on_mount(self) -> None:
         self.query_one(RunPanel).set_action(self.action)
         self.refresh_config(read_tools=True)
-        self.refresh_reset()
 
     def show_results(self, results: list[CheckResult]) -> None:
         super().show_results(results)
@@ -232,11 +193,11 @@ class InitJoinPage(StepPage):
         try:
             params = params_from_choices(choices, kubeadm=kubeadm, secrets=secrets, action=action)
         except ValueError as error:  # an unsupported Kubernetes version in the choices
-            self.post_message(self.ConfigReady(None, kubeadm, str(error)))
+            self.post_message(ConfigReady(None, kubeadm, str(error)))
             return
-        self.post_message(self.ConfigReady(config_preview(self.app.host, params), kubeadm))
+        self.post_message(ConfigReady(config_preview(self.app.host, params), kubeadm))
 
-    def on_init_join_page_config_ready(self, message: ConfigReady) -> None:
+    def on_config_ready(self, message: ConfigReady) -> None:
         self._kubeadm = message.kubeadm
         self.query_one(ConfigView).show(message.preview, self.app.choices, message.error)
 
@@ -246,7 +207,7 @@ class InitJoinPage(StepPage):
             "run-start": self.action_run, "run-cancel": self.action_cancel,
             "run-go-fix": self.action_go_fix, "run-fresh-join": self.action_fresh_join,
             "run-cni": self.action_install_cni, "reset-run": self.action_reset,
-            "reset-cleanup": self.action_cleanup, "join-probe": self.action_probe,
+            "reset-cleanup": self.action_cleanup,
         }
         handler = handlers.get(event.button.id or "")
         if handler is not None:
@@ -297,34 +258,34 @@ class InitJoinPage(StepPage):
     @work(thread=True, exclusive=True, group="kubeadm-run", exit_on_error=False)
     def _run_worker(self, action: Role, choices: WizardChoices, secrets: JoinSecrets) -> None:
         outcome = run_kubeadm(self.app.host, choices, action, secrets=secrets, say=self._say,
-                              on_progress=lambda p: self.post_message(self.RunOutput(p)),
+                              on_progress=lambda p: self.post_message(RunOutput(p)),
                               started=self._started)
         self._run = None
         if outcome.result is None:
-            self.post_message(self.RunEnded(RunEnd(None, refusal=outcome.fix,
+            self.post_message(RunEnded(RunEnd(None, refusal=outcome.fix,
                                                    notes=outcome.notes)))
             return
-        self.post_message(self.RunEnded(RunEnd(outcome.result, notes=outcome.notes,
+        self.post_message(RunEnded(RunEnd(outcome.result, notes=outcome.notes,
                                                cni=cni_install_step(choices))))
 
     def _started(self, run: KubeadmRun) -> None:
         self._run = run
 
     def _say(self, line: str) -> None:
-        self.post_message(self.RunLine(line))
+        self.post_message(RunLine(line))
 
     def action_cancel(self) -> None:
         if self._run is not None:
             self._run.cancel()
             self.query_one(RunPanel).write("(cancelling: SIGTERM sent to kubeadm)")
 
-    def on_init_join_page_run_line(self, message: RunLine) -> None:
+    def on_run_line(self, message: RunLine) -> None:
         self.query_one(RunPanel).write(message.line)
 
-    def on_init_join_page_run_output(self, message: RunOutput) -> None:
+    def on_run_output(self, message: RunOutput) -> None:
         self.query_one(RunPanel).add(message.progress)
 
-    def on_init_join_page_run_ended(self, message: RunEnded) -> None:
+    def on_run_ended(self, message: RunEnded) -> None:
         self._busy = False
         self._end = message.end
         panel = self.query_one(RunPanel)
@@ -345,7 +306,7 @@ class InitJoinPage(StepPage):
         error = f"{type(event.worker.error).__name__}: {event.worker.error}"
         self.notify(error, title="Init / Join", severity="error", markup=False)
         if event.worker.group == "kubeadm-run":
-            self.post_message(self.RunEnded(RunEnd(None, notes=[error])))
+            self.post_message(RunEnded(RunEnd(None, notes=[error])))
 
     # -------------------------------------------------------------------- end panel
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -373,10 +334,10 @@ class InitJoinPage(StepPage):
 
     @work(thread=True, exclusive=True, group="init-join-command", exit_on_error=False)
     def _fresh_worker(self) -> None:
-        self.post_message(self.FreshJoin(fresh_join_command(self.app.host),
+        self.post_message(FreshJoin(fresh_join_command(self.app.host),
                                          datetime.now().astimezone()))
 
-    def on_init_join_page_fresh_join(self, message: FreshJoin) -> None:
+    def on_fresh_join(self, message: FreshJoin) -> None:
         if isinstance(message.command, str):
             self.notify(message.command, title="No fresh join command", severity="error",
                         markup=False)
@@ -396,14 +357,7 @@ class InitJoinPage(StepPage):
 
     # ------------------------------------------------------------------------ reset
     def refresh_reset(self) -> None:
-        self._reset_worker()
-
-    @work(thread=True, exclusive=True, group="init-reset", exit_on_error=False)
-    def _reset_worker(self) -> None:
-        self.post_message(self.ResetReady(reset_preview(self.app.host)))
-
-    def on_init_join_page_reset_ready(self, message: ResetReady) -> None:
-        self.query_one(ResetPanel).show(message.preview)
+        self.query_one(ResetPanel).refresh_preview()
 
     def action_reset(self) -> None:
         if not self._may_change_host():
@@ -425,9 +379,9 @@ class InitJoinPage(StepPage):
     def _reset_run_worker(self, argv: list[str]) -> None:
         run = KubeadmRun(self.app.host, argv)
         self._run = run
-        result = run.execute(on_progress=lambda p: self.post_message(self.RunOutput(p)))
+        result = run.execute(on_progress=lambda p: self.post_message(RunOutput(p)))
         self._run = None
-        self.post_message(self.RunEnded(RunEnd(result)))
+        self.post_message(RunEnded(RunEnd(result)))
 
     def action_cleanup(self) -> None:
         if not self._may_change_host():
@@ -449,9 +403,9 @@ class InitJoinPage(StepPage):
 
     @work(thread=True, exclusive=True, group="init-apply", exit_on_error=False)
     def _apply_worker(self, steps: list[Step]) -> None:
-        self.post_message(self.StepsApplied(apply_steps(self.app.host, steps)))
+        self.post_message(StepsApplied(apply_steps(self.app.host, steps)))
 
-    def on_init_join_page_steps_applied(self, message: StepsApplied) -> None:
+    def on_steps_applied(self, message: StepsApplied) -> None:
         panel = self.query_one(RunPanel)
         for outcome in message.outcomes:
             panel.write(f"{outcome.status}: {outcome.title}")
@@ -459,20 +413,4 @@ class InitJoinPage(StepPage):
                 panel.write(f"    {line}")
         self.refresh_reset()
         self.app.action_recheck()
-
-    # ----------------------------------------------------------------------- join
-    def action_probe(self) -> None:
-        endpoint = self.query_one(JoinForm).endpoint
-        self.query_one("#join-probe-result", Static).update(f"Testing {endpoint}…")
-        self._probe_worker(endpoint)
-
-    @work(thread=True, exclusive=True, group="init-probe", exit_on_error=False)
-    def _probe_worker(self, endpoint: str) -> None:
-        self.post_message(self.ProbeDone(probe_endpoint(self.app.host, endpoint)))
-
-    def on_init_join_page_probe_done(self, message: ProbeDone) -> None:
-        probe = message.probe
-        mark = "✔ " if probe.connected else "✘ " if probe.ran else ""
-        text = "\n".join(filter(None, (probe.route, mark + probe.message)))
-        self.query_one("#join-probe-result", Static).update(text)
 

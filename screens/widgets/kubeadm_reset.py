@@ -7,13 +7,17 @@ them and offers each cleanup as its own step, chosen one by one; nothing is flus
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.console import Group
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Button, Checkbox, Label, Static
 
-from wizard.kubeadm.plan import ResetPreview
+from wizard.kubeadm.plan import ResetPreview, reset_preview
 from wizard.steps.step import Step
 
 
@@ -35,6 +39,10 @@ class ResetPanel(Vertical):
     ResetPanel Button { margin: 1 0 0 0; }
     """
 
+    @dataclass
+    class PreviewReady(Message):
+        preview: ResetPreview
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._choices: list[tuple[Checkbox, Step]] = []
@@ -45,6 +53,21 @@ class ResetPanel(Vertical):
         yield Label("Cleanups kubeadm reset leaves to you (each one opt-in):")
         yield Vertical(id="reset-cleanups")
         yield Button("Apply the chosen cleanups", id="reset-cleanup", disabled=True)
+
+    def on_mount(self) -> None:
+        self.refresh_preview()
+
+    def refresh_preview(self) -> None:
+        """Read again what a reset would remove (after a run or a cleanup changed it)."""
+        self._preview_worker()
+
+    @work(thread=True, exclusive=True, group="init-reset", exit_on_error=False)
+    def _preview_worker(self) -> None:
+        self.post_message(self.PreviewReady(reset_preview(self.app.host)))
+
+    def on_reset_panel_preview_ready(self, message: PreviewReady) -> None:
+        message.stop()
+        self.show(message.preview)
 
     def show(self, preview: ResetPreview) -> None:
         self.query_one("#reset-preview", Static).update(render_preview(preview))
