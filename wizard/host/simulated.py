@@ -12,9 +12,11 @@ file in the scratch root, written from host.yaml's `packages:` and kept by emula
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
+import tempfile
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,25 +83,50 @@ class SimulatedHost(Host):
         self.name = name
         self.scratch = scratch or cache_home() / "kubeadm-wizard" / "demos" / name
         if reset or not (self.scratch / STATE_FILE).is_file():
-            self._lay_out(source)
+            self._lay_out(source, replace=reset)
         super().__init__(self.scratch / "root")
         self.kind = "demo"
         self.state: dict[str, Any] = yaml.safe_load(
             (self.scratch / STATE_FILE).read_text(encoding="utf-8")) or {}
 
-    def _lay_out(self, source: Path) -> None:
-        """A fresh scratch copy of the demo; nothing under assets/ is ever modified."""
-        if self.scratch.exists():
-            shutil.rmtree(self.scratch)
-        self.scratch.mkdir(parents=True)
-        shutil.copytree(source / "root", self.scratch / "root", symlinks=True)
-        shutil.copy2(source / "host.yaml", self.scratch / STATE_FILE)
+    def _lay_out(self, source: Path, *, replace: bool) -> None:
+        """A fresh scratch copy of the demo; nothing under assets/ is ever modified.
+
+        Built beside its place and renamed into it: several processes can start on one demo
+        at once (the nodes of `cluster check`, a class on `serve`), and none may see, or
+        delete, a copy that another is still making.
+        """
+        self.scratch.parent.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix=f".{self.scratch.name}-", dir=self.scratch.parent))
+        shutil.copytree(source / "root", building / "root", symlinks=True)
         state = yaml.safe_load((source / "host.yaml").read_text(encoding="utf-8")) or {}
-        status = self.scratch / "root" / DPKG_STATUS.lstrip("/")
+        status = building / "root" / DPKG_STATUS.lstrip("/")
         if not status.exists():
             status.parent.mkdir(parents=True, exist_ok=True)
             status.write_text("".join(_dpkg_stanza(*_name_version(entry))
                                       for entry in state.get("packages", [])), encoding="utf-8")
+        shutil.copy2(source / "host.yaml", building / STATE_FILE)
+        for attempt in range(5):
+            if replace or not (self.scratch / STATE_FILE).is_file():
+                self._move_aside()
+            try:
+                os.rename(building, self.scratch)
+                return
+            except OSError:  # another process put its copy in place first
+                if not replace and (self.scratch / STATE_FILE).is_file():
+                    break  # a whole copy: use that one
+                if attempt == 4:
+                    raise
+        shutil.rmtree(building, ignore_errors=True)
+
+    def _move_aside(self) -> None:
+        """Take the old copy (or a half-made one from a crash) out of the way, then delete it."""
+        if not self.scratch.exists():
+            return
+        old = Path(tempfile.mkdtemp(prefix=f".{self.scratch.name}-old-", dir=self.scratch.parent))
+        with contextlib.suppress(FileNotFoundError):  # another process moved it first
+            os.rename(self.scratch, old / "copy")
+        shutil.rmtree(old, ignore_errors=True)
 
     def save_state(self) -> None:
         path = self.scratch / STATE_FILE
