@@ -8,6 +8,7 @@ from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer
 
 from screens.bridge import BridgePage
@@ -75,6 +76,12 @@ class WizardApp(App[int]):
         """The choices as last loaded or saved: quitting with others asks first."""
 
     @property
+    def wizard_screen(self) -> Screen:
+        """The screen with the sidebar and the pages. Workers report while a lesson, a dialog
+        or the Cluster screen is on top, and App.query_one would search that one instead."""
+        return self.screen_stack[0]
+
+    @property
     def target_version(self) -> str:
         return f"1.{resolve_minor(self.choices.kubernetes_version)}"
 
@@ -89,7 +96,7 @@ class WizardApp(App[int]):
 
     def on_mount(self) -> None:
         self.refresh_banner()
-        sidebar = self.query_one(StepSidebar)
+        sidebar = self.wizard_screen.query_one(StepSidebar)
         sidebar.select_step(self.first_step)
         sidebar.focus()
         self.action_recheck()
@@ -112,7 +119,8 @@ class WizardApp(App[int]):
             self.pop_screen()
 
     def refresh_banner(self) -> None:
-        self.query_one(HostBanner).show(self.host, self.target_version, self.choices.role)
+        banner = self.wizard_screen.query_one(HostBanner)
+        banner.show(self.host, self.target_version, self.choices.role)
 
     def target_changed(self) -> None:
         """The role or the Kubernetes version changed: every check depends on them."""
@@ -121,27 +129,27 @@ class WizardApp(App[int]):
 
     @property
     def current_step(self) -> str:
-        return self.query_one("#pages", ContentSwitcher).current or STEPS[0].id
+        return self.wizard_screen.query_one("#pages", ContentSwitcher).current or STEPS[0].id
 
     # ------------------------------------------------------------------ navigation
     def action_go(self, step_id: str) -> None:
         """Show a page and put the focus in it, so that the next key acts on what is shown
         (left in a hidden page, space would change a plan nobody can see)."""
-        self.query_one(StepSidebar).select_step(step_id)
-        self.query_one("#pages", ContentSwitcher).current = step_id
+        self.wizard_screen.query_one(StepSidebar).select_step(step_id)
+        self.wizard_screen.query_one("#pages", ContentSwitcher).current = step_id
         self.call_after_refresh(self._focus_page, step_id)
 
     def _focus_page(self, step_id: str) -> None:
-        page = self.query_one(f"#{step_id}")
+        page = self.wizard_screen.query_one(f"#{step_id}")
         inside = next((w for w in self.screen.focus_chain if page in w.ancestors), None)
         if inside is not None:
             inside.focus()
         elif self.focused is not None and page not in self.focused.ancestors:
-            self.query_one(StepSidebar).focus()
+            self.wizard_screen.query_one(StepSidebar).focus()
 
     @on(StepSidebar.StepChosen)
     def _step_chosen(self, event: StepSidebar.StepChosen) -> None:
-        self.query_one("#pages", ContentSwitcher).current = event.step_id
+        self.wizard_screen.query_one("#pages", ContentSwitcher).current = event.step_id
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys that act on the step pages work only while those pages are what is shown
@@ -169,7 +177,7 @@ class WizardApp(App[int]):
     # ----------------------------------------------------------------------- checks
     def action_recheck(self) -> None:
         for step in STEPS:
-            self.query_one(StepSidebar).set_status(step.id, None)
+            self.wizard_screen.query_one(StepSidebar).set_status(step.id, None)
         self.run_checks()
 
     @work(thread=True, exclusive=True, group="checks", exit_on_error=False)
@@ -190,19 +198,19 @@ class WizardApp(App[int]):
         self.post_message(ChecksFinished(results, plan))
 
     def _set_review_plan(self, entries: list[PlanEntry]) -> None:
-        self.query_one(ReviewPage).show_plan(entries)
+        self.wizard_screen.query_one(ReviewPage).show_plan(entries)
 
     def on_checks_finished(self, message: ChecksFinished) -> None:
         self.results = message.results
         self.plan = message.plan
-        sidebar = self.query_one(StepSidebar)
-        for page in self.query(StepPage):
+        sidebar = self.wizard_screen.query_one(StepSidebar)
+        for page in self.wizard_screen.query(StepPage):
             mine = [r for r in self.results if r.screen == page.STEP_ID]
             page.show_results(mine)
             if page.STEP_ID != "review":
                 status = worst(mine)
                 sidebar.set_status(page.STEP_ID, status.value if status else None)
-        review = self.query_one(ReviewPage)
+        review = self.wizard_screen.query_one(ReviewPage)
         pending = [e for e in review.entries if not e.already_done]
         sidebar.set_status("review", "warn" if pending else "pass")
         if self.last_apply is not None:
@@ -265,7 +273,8 @@ class WizardApp(App[int]):
             return
         if self.applying:
             return
-        entries = [e for e in self.query_one(ReviewPage).entries if not e.already_done]
+        review = self.wizard_screen.query_one(ReviewPage)
+        entries = [e for e in review.entries if not e.already_done]
         if not entries:
             self.notify("Nothing to apply.")
             return
@@ -296,10 +305,11 @@ class WizardApp(App[int]):
         self.post_message(ApplyFinished(outcomes))
 
     def on_apply_progress(self, message: ApplyProgress) -> None:
-        self.query_one(ReviewPage).progress(message.done, message.total, message.title)
+        review = self.wizard_screen.query_one(ReviewPage)
+        review.progress(message.done, message.total, message.title)
 
     def on_apply_finished(self, message: ApplyFinished) -> None:
-        self.query_one(ReviewPage).finished(message.outcomes)
+        self.wizard_screen.query_one(ReviewPage).finished(message.outcomes)
         failed = [o for o in message.outcomes if o.failed]
         self.notify(f"{len(failed)} step(s) failed; see the log." if failed
                     else "Applied. Re-checking the host.",

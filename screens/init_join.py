@@ -42,6 +42,7 @@ from wizard.checks.base import CheckResult
 from wizard.i18n import _
 from wizard.kube.versions import KubeVersion, Role
 from wizard.kubeadm.cni import get_cni
+from wizard.kubeadm.join_command import validate_endpoint
 from wizard.kubeadm.join_endpoint import endpoint_problem_here
 from wizard.kubeadm.plan import (
     CONFIG_PATH,
@@ -117,9 +118,15 @@ class InitJoinPage(StepPage):
 
     def _endpoint_problem(self, endpoint: str) -> str | None:
         """The join endpoint checked against this host's addresses and the answers' ranges."""
+        typo = validate_endpoint(endpoint)
+        if typo:
+            return typo  # no need to read the host for that
         if self._own_addresses is None:
             network = self.app.host.network  # None: a root without a network to read
-            self._own_addresses = [a.address for a in network.addresses()] if network else []
+            try:
+                self._own_addresses = [a.address for a in network.addresses()] if network else []
+            except OSError:  # a namespace that is gone: the Network page says so
+                self._own_addresses = []
         choices = self.app.choices
         return endpoint_problem_here(endpoint, own_addresses=self._own_addresses,
                                      pod_subnet=choices.pod_subnet,

@@ -64,6 +64,20 @@ async def test_f1_opens_the_lesson_of_the_current_screen(demo_app, settle):
         assert not isinstance(app.screen, LessonScreen)
 
 
+async def test_checks_that_finish_under_an_open_lesson_still_reach_the_pages(demo_app, settle):
+    """Workers report whenever they are done; a lesson (or any dialog) on top must not make
+    the app look for the sidebar and the pages on that screen (it crashed on a slow host)."""
+    app = demo_app("rpi4-bookworm")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")  # before the first check run has reported
+        assert isinstance(app.screen, LessonScreen)
+        await settle(app, pilot)
+        app.action_recheck()
+        await settle(app, pilot)
+        assert isinstance(app.screen, LessonScreen)
+        assert app.wizard_screen.query_one(StepSidebar).statuses["requirements"] == "fail"
+
+
 async def test_screen_option_opens_on_that_step(demo_app, settle):
     app = demo_app("ready", screen="network")
     async with app.run_test(size=(80, 24)) as pilot:
