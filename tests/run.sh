@@ -12,6 +12,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     command -v netstat >/dev/null || missing+=(net-tools)
     # tests/real/ builds a Debian root with debootstrap and asks its own programs.
     command -v debootstrap >/dev/null || missing+=(debootstrap)
+    # tests/cluster/test_cluster_ssh.py runs a real sshd in each node's network namespace.
+    [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
     # tests/ui/test_serve.py opens `kubeadm-wizard serve` in a headless browser.
     command -v chromium >/dev/null || missing+=(chromium)
     if [ ${#missing[@]} -gt 0 ]; then

@@ -55,6 +55,8 @@ def _wait_for_port(namespace: str, address: str, port: int, deadline: float) -> 
 
 @pytest.fixture
 def ssh_cluster(tmp_path):
+    # A failure, not a skip: tests/run.sh installs openssh-server.
+    assert Path("/usr/sbin/sshd").is_file(), "sshd is not installed (Debian: openssh-server)"
     tag = f"kwc{os.getpid() % 100000}"
     ctl = f"{tag}-ctl"
     spaces = {name: f"{tag}-{name}" for name in NODES}
@@ -99,10 +101,16 @@ def ssh_cluster(tmp_path):
              "import socket,time\ns=socket.socket()\n"
              f"s.bind(('{NET}.11',6443))\ns.listen(8)\ntime.sleep(300)"])
         (tmp_path / "known_hosts").write_text("\n".join(known) + "\n")
-        deadline = time.monotonic() + 20
-        for number in NODES.values():
-            _wait_for_port(ctl, f"{NET}.{number}", 22, deadline)
-        _wait_for_port(ctl, f"{NET}.11", 6443, deadline)
+        # sshd starts in well under a second; a loaded 2-core CI machine once took over 20 s.
+        deadline = time.monotonic() + 90
+        try:
+            for number in NODES.values():
+                _wait_for_port(ctl, f"{NET}.{number}", 22, deadline)
+            _wait_for_port(ctl, f"{NET}.11", 6443, deadline)
+        except AssertionError as error:
+            logs = "\n".join(f"{log.name}: {log.read_text()}"
+                             for log in sorted(tmp_path.glob("sshd-*.log")))
+            raise AssertionError(f"{error}\n{logs}") from None
         yield tmp_path, ctl, processes
     finally:
         for process in processes.values():
