@@ -3,10 +3,10 @@
 Users paste this output from terminals, issue reports and chat, so it arrives with shell
 prompts, the command they typed, klog lines, colour codes, CRLF line ends and tabs turned into
 spaces. ``diagnose`` reads through that noise and says whether the run succeeded, where it
-stopped, which preflight checks complained, which join commands it printed, and what to do
-next: each piece of advice names the wizard screen that fixes the problem and a command that
-shows it. The output keeps tokens, because the operator needs them; ``Diagnosis.masked()`` is
-the form to log or save.
+stopped, which preflight checks complained, which join commands it printed, the command the
+user typed (reported apart from the printed ones), and what to do next: each piece of advice
+names the wizard screen that fixes the problem and a command that shows it. The output keeps
+tokens, because the operator needs them; ``Diagnosis.masked()`` is the form to log or save.
 """
 
 from __future__ import annotations
@@ -14,8 +14,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from wizard.kubeadm.join_command import JoinCommand, JoinCommandData, find_join_commands
-from wizard.kubeadm.phases import FAILED_PHASE_RE, SUCCESS_RE, clean_line, phase_of
+from wizard.kubeadm.join_command import (
+    JoinCommand,
+    JoinCommandData,
+    find_join_commands,
+    typed_command,
+)
+from wizard.kubeadm.phases import (
+    FAILED_PHASE_RE,
+    FAILURE_TEMPLATE_RE,
+    SUB_STEPS,
+    SUCCESS_RE,
+    clean_line,
+    phase_of,
+)
 from wizard.kubeadm.secrets import mask_secrets
 
 Issue = dict[str, str]
@@ -83,17 +95,19 @@ class Diagnosis:
     error: str | None = None
     join_commands: list[JoinCommandData] = field(default_factory=list)
     advice: list[Advice] = field(default_factory=list)
+    command: str | None = None  # typed at a prompt, e.g. "kubeadm join 10.0.0.1:6443 ..."
 
     @property
     def recognised(self) -> bool:
         """Whether anything of a kubeadm run was found (else the text was something else)."""
         return bool(self.succeeded or self.phases or self.preflight_errors
                     or self.preflight_warnings or self.failed_phase or self.error
-                    or self.join_commands)
+                    or self.join_commands or self.command)
 
     def to_json(self) -> dict[str, object]:
         """Return exactly the documented keys, as JSON-ready data."""
         return {
+            "command": self.command,
             "succeeded": self.succeeded,
             "phases": list(self.phases),
             "preflight_errors": [dict(i) for i in self.preflight_errors],
@@ -115,6 +129,7 @@ class Diagnosis:
             error=None if self.error is None else mask_secrets(self.error),
             join_commands=[JoinCommand(**c).masked().to_dict() for c in self.join_commands],
             advice=[_mask_values(a) for a in self.advice],
+            command=None if self.command is None else mask_secrets(self.command),
         )
 
 
@@ -123,16 +138,23 @@ def diagnose(text: str) -> Diagnosis:
     lines = [clean_line(line) for line in text.splitlines()]
     errors, warnings = _preflight_issues(lines)
     succeeded, failed_phase, error = _outcome(lines)
-    join_commands = find_join_commands(text)
+    phases = _phases(lines)
+    join_commands = find_join_commands(text, printed_only=True)
+    command = typed_command(text)
+    if join_commands and not (phases or failed_phase or error):
+        succeeded = True  # `kubeadm token create --print-join-command` prints only that
+    # The join the user typed says where the node tried to connect, when the error does not.
+    tried = find_join_commands(command or "") + join_commands
     return Diagnosis(
         succeeded=succeeded,
-        phases=_phases(lines),
+        phases=phases,
         preflight_errors=errors,
         preflight_warnings=warnings,
         failed_phase=failed_phase,
         error=error,
         join_commands=[c.to_dict() for c in join_commands],
-        advice=_advise("\n".join(lines), errors, warnings, failed_phase, join_commands, succeeded),
+        advice=_advise("\n".join(lines), errors, warnings, failed_phase, tried, succeeded),
+        command=command,
     )
 
 
@@ -161,15 +183,31 @@ def _preflight_issues(lines: list[str]) -> tuple[list[Issue], list[Issue]]:
 
 
 def _outcome(lines: list[str]) -> tuple[bool, str | None, str | None]:
-    """Return (succeeded, failed phase, error text); the last banner or error wins."""
+    """Return (succeeded, failed phase, error text); the last banner or error wins.
+
+    Without an ``error execution phase`` line, kubeadm's "Unfortunately, an error has
+    occurred:" text still tells the failure: the phase is the one it was in (not a step
+    inside it, such as ``kubelet-check``), and the error is on the next line.
+    """
     success_at = -1
     failure: tuple[int, re.Match[str]] | None = None
+    template: tuple[int, str, str] | None = None
+    phase = None
     for index, line in enumerate(lines):
         if SUCCESS_RE.search(line):
             success_at = index
         match = FAILED_PHASE_RE.search(line) or _TOP_LEVEL_ERROR_RE.match(line)
         if match:
             failure = (index, match)
+        elif (unfortunately := FAILURE_TEMPLATE_RE.match(line)) and phase is not None:
+            template = (index, phase, unfortunately.group(1).strip())
+        step = phase_of(line)
+        if step and step not in SUB_STEPS:
+            phase = step
+    if template and (failure is None or failure[0] < template[0]) and template[0] > success_at:
+        index, failed, message = template
+        following = (line.strip() for line in lines[index + 1 :])
+        return False, failed, message or next((line for line in following if line), None)
     if failure is None or success_at > failure[0]:
         return success_at >= 0, None, None
     index, match = failure

@@ -24,6 +24,16 @@ SUCCESS_RE = re.compile(
 #: ``error execution phase <phase>: ...``; phase names may hold ``/`` (``upload-config/kubelet``).
 FAILED_PHASE_RE = re.compile(r"error execution phase ([a-z0-9][a-z0-9/-]*)")
 
+#: The 1.2x kubelet-failure text (``wait-control-plane`` of init, ``kubelet-start`` of join),
+#: which names the error on its next line (on the same one once Markdown joined them; group
+#: 1). It goes to stdout while ``error execution phase`` goes to stderr, so a paste of stdout
+#: (``| tee``, a CI log) has only this to show the failure.
+FAILURE_TEMPLATE_RE = re.compile(r"^\s*Unfortunately, an error has occurred:\s*(.*)$")
+
+#: A join command as kubeadm prints it, alone on its line (``kubeadm token create
+#: --print-join-command`` prints nothing else); a typed one has a prompt before it.
+PRINTED_JOIN_RE = re.compile(r"^\s*kubeadm\s+join\s+\S")
+
 _ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 
 # ``I0125 10:00:00.000000    1234 file.go:12] message``. Wrappers such as minikube print their
@@ -74,6 +84,10 @@ JOIN_PHASES: tuple[str, ...] = (
     "wait-control-plane",
     "control-plane-check",
 )
+
+#: Prefixes of steps inside a phase: a failure there is a failure of the phase around them.
+SUB_STEPS = frozenset({"kubelet-check", "control-plane-check", "api-check", "apiclient",
+                       "kubelet", "patches"})
 
 # The steps that every run of a given kind prints, whatever the version. Progress counts how
 # many of them were seen instead of where the latest one sits, because the order moved between
@@ -148,6 +162,8 @@ class PhaseTracker:
         self._current: str | None = None
         self._succeeded = False
         self._failed_phase: str | None = None
+        self._phase: str | None = None  # the latest phase that is not a step inside one
+        self._printed_join = False
 
     def feed(self, line: str) -> str | None:
         """Take one output line; return the phase it belongs to, if it names one."""
@@ -158,10 +174,17 @@ class PhaseTracker:
         if failure:
             self._failed_phase = failure.group(1)
             self._succeeded = False
+        elif FAILURE_TEMPLATE_RE.match(text) and self._phase is not None:
+            self._failed_phase = self._phase
+            self._succeeded = False
+        if PRINTED_JOIN_RE.match(text):
+            self._printed_join = True
         phase = phase_of(text)
         if phase:
             self._current = phase
             self._seen.setdefault(phase, None)
+            if phase not in SUB_STEPS:
+                self._phase = phase
         return phase
 
     @property
@@ -177,15 +200,20 @@ class PhaseTracker:
     @property
     def fraction(self) -> float:
         """Progress from 0 to 1: the share of this command's steps seen, 1 once it succeeded."""
-        if self._succeeded:
+        if self.succeeded:
             return 1.0
         done = sum(1 for step in self._steps if step in self._seen)
         return done / len(self._steps)
 
     @property
     def succeeded(self) -> bool:
-        """Whether the success banner was printed (and no failure came after it)."""
-        return self._succeeded
+        """Whether the success banner was printed (and no failure came after it).
+
+        Output with a join command and no phase at all is ``kubeadm token create
+        --print-join-command``, which succeeded when it printed one.
+        """
+        printed_only = self._printed_join and not self._seen and self._failed_phase is None
+        return self._succeeded or printed_only
 
     @property
     def failed_phase(self) -> str | None:
@@ -195,4 +223,4 @@ class PhaseTracker:
     @property
     def finished(self) -> bool:
         """Whether kubeadm printed its success banner or its final error."""
-        return self._succeeded or self._failed_phase is not None
+        return self.succeeded or self._failed_phase is not None
