@@ -374,6 +374,28 @@ class TestKubeletFailureWithoutTheErrorLine:
             "timed out waiting for the condition",
         )
 
+    def test_a_v5_stack_trace_cut_before_the_phase_line(self):
+        result = diag("init-timeout-stack-trace-kind.txt")
+        assert result.recognised and not result.succeeded
+        assert (result.failed_phase, result.error) == (
+            "wait-control-plane",
+            "couldn't initialize a Kubernetes cluster",
+        )
+        assert result.advice == [JOURNALCTL, crictl("unix:///run/containerd/containerd.sock")]
+
+    def test_a_bare_phase_line_after_a_trace_keeps_the_error(self):
+        # The recorded 1.2x timeout as --v=5 ends it (kind#2625 shows the bare line and frame)
+        text = recorded("init-timeout-wait-control-plane.txt").replace(
+            "error execution phase wait-control-plane: couldn't initialize a Kubernetes cluster",
+            "error execution phase wait-control-plane\n"
+            "k8s.io/kubernetes/cmd/kubeadm/app/cmd/phases/workflow.(*Runner).Run.func1",
+        )
+        result = diagnose(text)
+        assert (result.failed_phase, result.error) == (
+            "wait-control-plane",
+            "timed out waiting for the condition",
+        )
+
     def test_a_later_success_banner_wins(self):
         text = recorded("init-timeout-wait-control-plane-stdout-only.txt") + recorded(
             "init-success-v1.26.3.txt"

@@ -16,6 +16,7 @@ from wizard.kubeadm.phases import (
     PhaseTracker,
     clean_line,
     phase_of,
+    stack_phase,
     steps_for,
 )
 from wizard.resources import asset
@@ -217,3 +218,22 @@ class TestTracker:
         tracker = PhaseTracker("join")
         tracker.feed("root@node:~# kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef")
         assert not tracker.succeeded and not tracker.finished
+
+    def test_a_stack_frame_names_the_failed_phase(self):
+        tracker = PhaseTracker("init")
+        feed_all(tracker, recorded("init-timeout-stack-trace-kind.txt"))
+        assert tracker.failed_phase == "wait-control-plane" and not tracker.succeeded
+
+    @pytest.mark.parametrize(
+        ("frame", "phase"),
+        [
+            ("k8s.io/kubernetes/cmd/kubeadm/app/cmd/phases/init.runWaitControlPlanePhase",
+             "wait-control-plane"),
+            ("k8s.io/kubernetes/cmd/kubeadm/app/cmd/phases/join.runKubeletStartJoinPhase",
+             "kubelet-start"),
+            ("k8s.io/kubernetes/cmd/kubeadm/app/cmd/phases/init.runPreflight", "preflight"),
+            ("k8s.io/kubernetes/cmd/kubeadm/app/cmd/phases/workflow.(*Runner).Run.func1", None),
+        ],
+    )
+    def test_stack_phase(self, frame, phase):
+        assert stack_phase(frame) == phase

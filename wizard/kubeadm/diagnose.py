@@ -27,6 +27,7 @@ from wizard.kubeadm.phases import (
     SUCCESS_RE,
     clean_line,
     phase_of,
+    stack_phase,
 )
 from wizard.kubeadm.secrets import mask_secrets
 
@@ -185,35 +186,44 @@ def _preflight_issues(lines: list[str]) -> tuple[list[Issue], list[Issue]]:
 def _outcome(lines: list[str]) -> tuple[bool, str | None, str | None]:
     """Return (succeeded, failed phase, error text); the last banner or error wins.
 
-    Without an ``error execution phase`` line, kubeadm's "Unfortunately, an error has
-    occurred:" text still tells the failure: the phase is the one it was in (not a step
-    inside it, such as ``kubelet-check``), and the error is on the next line.
+    Without an ``error execution phase`` line the failure is still told by kubeadm's
+    "Unfortunately, an error has occurred:" text (the phase is the one it was in, not a step
+    inside it such as ``kubelet-check``; the error is on the next line) or by the first
+    ``--v=5`` stack frame that names a phase (the error is the line above it).
     """
     success_at = -1
     failure: tuple[int, re.Match[str]] | None = None
-    template: tuple[int, str, str] | None = None
+    inferred: tuple[int, str, str | None] | None = None
     phase = None
     for index, line in enumerate(lines):
         if SUCCESS_RE.search(line):
             success_at = index
         match = FAILED_PHASE_RE.search(line) or _TOP_LEVEL_ERROR_RE.match(line)
+        traced = stack_phase(line)
         if match:
             failure = (index, match)
         elif (unfortunately := FAILURE_TEMPLATE_RE.match(line)) and phase is not None:
-            template = (index, phase, unfortunately.group(1).strip())
+            following = (later.strip() for later in lines[index + 1 :])
+            message = unfortunately.group(1).strip() or next((t for t in following if t), None)
+            inferred = (index, phase, message)
+        elif traced and inferred is None:
+            above = lines[index - 1] if index else ""
+            inferred = (index, traced, above.strip() if above[:1].strip() else None)
         step = phase_of(line)
         if step and step not in SUB_STEPS:
             phase = step
-    if template and (failure is None or failure[0] < template[0]) and template[0] > success_at:
-        index, failed, message = template
-        following = (line.strip() for line in lines[index + 1 :])
-        return False, failed, message or next((line for line in following if line), None)
+    if inferred and (failure is None or failure[0] < inferred[0]):
+        index, failed, message = inferred
+        return (True, None, None) if success_at > index else (False, failed, message)
     if failure is None or success_at > failure[0]:
         return success_at >= 0, None, None
     index, match = failure
     if match.re is _TOP_LEVEL_ERROR_RE:
         return False, None, match.group(1).strip()
-    return False, match.group(1), _error_text(lines, index, match.end())
+    error = _error_text(lines, index, match.end())
+    if error is None and inferred and inferred[1] == match.group(1):
+        error = inferred[2]  # a --v=5 trace prints the phase line bare, after the error
+    return False, match.group(1), error
 
 
 def _error_text(lines: list[str], index: int, start: int) -> str | None:

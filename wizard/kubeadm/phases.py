@@ -30,6 +30,13 @@ FAILED_PHASE_RE = re.compile(r"error execution phase ([a-z0-9][a-z0-9/-]*)")
 #: (``| tee``, a CI log) has only this to show the failure.
 FAILURE_TEMPLATE_RE = re.compile(r"^\s*Unfortunately, an error has occurred:\s*(.*)$")
 
+# A ``--v=5`` stack trace names the phase's Go function (``phases/init.runWaitControlPlanePhase``)
+# under the error it wraps; a paste cut before ``error execution phase`` has only that.
+_STACK_FRAME_RE = re.compile(
+    r"/cmd/phases/(?:init|join)\.run([A-Z][A-Za-z]*?)(?:Join)?(?:Phase)?\b"
+)
+_CAMEL_RE = re.compile(r"(?<!^)(?=[A-Z])")
+
 #: A join command as kubeadm prints it, alone on its line (``kubeadm token create
 #: --print-join-command`` prints nothing else); a typed one has a prompt before it.
 PRINTED_JOIN_RE = re.compile(r"^\s*kubeadm\s+join\s+\S")
@@ -140,6 +147,15 @@ def phase_of(line: str) -> str | None:
     return match.group(1) if match else None
 
 
+def stack_phase(line: str) -> str | None:
+    """Return the phase whose function a stack-trace line names, if it is a known phase."""
+    match = _STACK_FRAME_RE.search(line)
+    if not match:
+        return None
+    name = _CAMEL_RE.sub("-", match.group(1)).lower()
+    return name if name in INIT_PHASES or name in JOIN_PHASES else None
+
+
 def steps_for(command: str, control_plane: bool = False) -> tuple[str, ...]:
     """Return the steps a progress bar counts for ``kubeadm init`` or ``kubeadm join``."""
     if command == "init":
@@ -176,6 +192,9 @@ class PhaseTracker:
             self._succeeded = False
         elif FAILURE_TEMPLATE_RE.match(text) and self._phase is not None:
             self._failed_phase = self._phase
+            self._succeeded = False
+        elif self._failed_phase is None and (traced := stack_phase(text)):
+            self._failed_phase = traced
             self._succeeded = False
         if PRINTED_JOIN_RE.match(text):
             self._printed_join = True
