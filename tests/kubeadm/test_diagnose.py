@@ -396,6 +396,15 @@ class TestKubeletFailureWithoutTheErrorLine:
             "timed out waiting for the condition",
         )
 
+    def test_a_join_trace_with_the_error_above_the_bare_phase_line(self):
+        result = diag("join-kubelet-start-timeout-v1.16.14-trace.txt")
+        assert result.phases == ["kubelet-check"]
+        assert (result.failed_phase, result.error) == (
+            "kubelet-start",
+            "timed out waiting for the condition",
+        )
+        assert result.advice[0] == JOURNALCTL
+
     def test_a_later_success_banner_wins(self):
         text = recorded("init-timeout-wait-control-plane-stdout-only.txt") + recorded(
             "init-success-v1.26.3.txt"

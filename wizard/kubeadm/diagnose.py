@@ -221,9 +221,25 @@ def _outcome(lines: list[str]) -> tuple[bool, str | None, str | None]:
     if match.re is _TOP_LEVEL_ERROR_RE:
         return False, None, match.group(1).strip()
     error = _error_text(lines, index, match.end())
-    if error is None and inferred and inferred[1] == match.group(1):
-        error = inferred[2]  # a --v=5 trace prints the phase line bare, after the error
+    if error is None and not lines[index][match.end() :].strip():
+        error = _bare_phase_error(lines, index, inferred, match.group(1))
     return False, match.group(1), error
+
+
+def _bare_phase_error(
+    lines: list[str], index: int, inferred: tuple[int, str, str | None] | None, phase: str
+) -> str | None:
+    """The error of a bare ``error execution phase X`` line, as ``--v=5`` prints it.
+
+    That form prints the error first, then the phase line, each followed by its stack trace
+    (a function line, then its indented file line). The line just above the phase line is
+    therefore the error, unless it is the file line of an earlier trace; then the error is
+    the one read from the kubelet text or the first stack frame.
+    """
+    above = lines[index - 1] if index else ""
+    if above.strip() and not above[:1].isspace():
+        return above.strip()
+    return inferred[2] if inferred and inferred[1] == phase else None
 
 
 def _error_text(lines: list[str], index: int, start: int) -> str | None:
