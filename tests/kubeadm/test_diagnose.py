@@ -487,6 +487,9 @@ class TestTypedCommand:
              False),
             ("module.k8s (remote-exec): kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef",
              False),
+            # kubeadm#1128: a root prompt on openSUSE Kubic and a kubeadm in the current directory
+            ("kubic-node-0:~ # ./kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef",
+             True),
         ],
     )
     def test_a_prompt_makes_a_join_typed(self, line, typed):
@@ -548,6 +551,57 @@ class TestJoinFailures:
                 "command": "kubeadm token create --print-join-command",
             }
         ]
+
+
+class TestWrappedOutput:
+    """Lines of kubeadm output labelled by the tool that ran it on another machine."""
+
+    def test_sealos_3_join_failure(self):
+        result = diag("join-failure-v1.18.3-sealos-wrapped.txt")
+        assert result.phases == ["preflight"]
+        assert result.failed_phase == "preflight"
+        assert result.error.startswith("unable to fetch the kubeadm-config ConfigMap: ")
+        assert checks(result.preflight_warnings) == ["IsDockerSystemdCheck"]
+        assert result.join_commands == []  # the "[ssh][host]" line is the command sealos ran
+        assert result.command.startswith("kubeadm join 172.16.50.37:6443 --token gejmzx.")
+        assert result.command.endswith("--control-plane --certificate-key " + "9756ecb4027d4935"
+                                       "4a1802c2184bd77ab555932a9dbf2bf4e3aa1ba503454baf")
+        assert result.advice == [
+            {
+                "problem": (
+                    "This node cannot resolve apiserver.cluster.local; add it to /etc/hosts or "
+                    "to the DNS this node uses, with the control plane's address."
+                ),
+                "screen": "network",
+                "command": "getent hosts apiserver.cluster.local",
+            }
+        ]
+
+    def test_sealos_4_success_banner(self):
+        result = diag("init-success-sealos-wrapped.txt")
+        assert result.succeeded
+        assert result.phases == ["bootstrap-token", "kubelet-finalize", "addons"]
+
+    @pytest.mark.parametrize(
+        "label",
+        ["    master-0: ", "==> master: ", "module.k8s.null_resource.bootstrap (remote-exec): "],
+    )
+    def test_vagrant_and_terraform_labels(self, label):
+        # Labels as kubevirt#43 (Vagrant) and tibordp/terraform-hcloud-dualstack-k8s#19 show
+        # them, put before each line of a recorded failure.
+        text = "\n".join(
+            label + line for line in recorded("preflight-failure-v1.21.1-mem.txt").splitlines()
+        )
+        expected = diag("preflight-failure-v1.21.1-mem.txt").to_json()
+        assert diagnose(text).to_json() == expected
+
+    def test_error_lines_and_urls_are_not_labels(self):
+        text = (
+            "    error: your configuration file uses an old API spec: \"kubeadm.k8s.io/v1beta3\"\n"
+            "    https://kubernetes.io/docs/concepts/cluster-administration/addons/\n"
+        )
+        result = diagnose(text)
+        assert result.error.startswith("your configuration file uses an old API spec")
 
 
 class TestConfigErrors:

@@ -74,6 +74,7 @@ _NETWORK_FAILURE_RE = re.compile(
     r"|Client\.Timeout exceeded|context deadline exceeded|request canceled while waiting"
 )
 _URL_ENDPOINT_RE = re.compile(r"(?:https://|dial tcp )(\[[0-9a-fA-F:.]+\]:\d+|[^/\"\s:\[]+:\d+)")
+_UNRESOLVED_RE = re.compile(r"lookup ([A-Za-z0-9.-]+)(?: on \S+)?: no such host")
 _DEPRECATED_API_RE = re.compile(r'uses a deprecated API spec: "([^"]+)"')
 _REMOVED_API_RE = re.compile(
     r'uses an old API spec: "([^"]+)"|no kind "\w+" is registered for version "([^"]+)"'
@@ -154,7 +155,7 @@ def diagnose(text: str) -> Diagnosis:
         failed_phase=failed_phase,
         error=error,
         join_commands=[c.to_dict() for c in join_commands],
-        advice=_advise("\n".join(lines), errors, warnings, failed_phase, tried, succeeded),
+        advice=_advise("\n".join(lines), errors, warnings, (failed_phase, error), tried, succeeded),
         command=command,
     )
 
@@ -263,16 +264,18 @@ def _advise(
     text: str,
     errors: list[Issue],
     warnings: list[Issue],
-    failed_phase: str | None,
+    failure: tuple[str | None, str | None],
     join_commands: list[JoinCommand],
     succeeded: bool,
 ) -> list[Advice]:
     """Turn what went wrong into advice: a problem, the screen that fixes it, a command.
 
-    After a successful run, retries that kubeadm logged on the way (a health check or a
+    ``failure`` is the failed phase and the final error text, either of them None. After a
+    successful run, retries that kubeadm logged on the way (a health check or a
     discovery attempt that later passed) are not problems, so only the host and config advice
     is given.
     """
+    failed_phase, error = failure
     advice: list[Advice] = []
     swap_warnings = [w for w in warnings if w["check"] == "Swap"]
     for issue in errors + swap_warnings:
@@ -283,6 +286,7 @@ def _advise(
     if not succeeded:
         advice += _health_advice(text, failed_phase)
         advice += _join_advice(text, join_commands)
+        advice += _resolution_advice(error)
     advice += _config_advice(text)
     unique: list[Advice] = []
     for item in advice:
@@ -477,6 +481,26 @@ def _network_item(endpoint: str | None) -> Advice:
         )
     command = f"curl -k https://{endpoint}/livez" if endpoint else "ip route"
     return _item(problem, "network", command)
+
+
+def _resolution_advice(error: str | None) -> list[Advice]:
+    """Advice when the name kubeadm failed on (the API server's) does not resolve here.
+
+    Only the final error counts: preflight's Hostname warning names the same lookup for the
+    node's own name, which does not stop a run.
+    """
+    unresolved = _UNRESOLVED_RE.search(error or "")
+    if not unresolved:
+        return []
+    name = unresolved.group(1)
+    return [
+        _item(
+            f"This node cannot resolve {name}; add it to /etc/hosts or to the DNS this node "
+            "uses, with the control plane's address.",
+            "network",
+            f"getent hosts {name}",
+        )
+    ]
 
 
 def _failed_endpoint(failure_line: str, join_commands: list[JoinCommand]) -> str | None:

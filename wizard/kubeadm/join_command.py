@@ -37,11 +37,13 @@ _KUBEADM_RE = re.compile(r"\bkubeadm\s+(?:(join)\b|[a-z])")
 _CONTINUATION_RE = re.compile(r"\\\n")
 _SPACE_SENTINEL = "\x00"
 # What stands before a command the user typed, not one kubeadm printed: a shell prompt
-# ("root@cp:~# ", "[root@m01 data]# ", "$ "), a shell trace ("+ "), or sudo at the start of
-# the line. kubeadm prints its join commands with indentation only, and wrappers put a
-# "host: " or "(remote-exec): " label before them, which ends in a colon.
+# ("root@cp:~# ", "[root@m01 data]# ", "$ "), a shell trace ("+ "), sealos' "[ssh][host] "
+# for a command it ran, or sudo at the start of the line; then perhaps a path ("./kubeadm").
+# kubeadm prints its join commands with indentation only, and other wrappers put a label
+# ending in a colon before them ("host: ", "(remote-exec): ").
 _TYPED_PREFIX_RE = re.compile(
-    r"(?:(?:^|\s)\S*[$#%]\s*|^\s*\++\s+|^\s*)(?:sudo\s+(?:-\S+\s+)*)?$"
+    r"(?:(?:^|\s)\S*[$#%]\s*|^\s*\++\s+|\[ssh\]\[[^\]]*\]\s*|^\s*)"
+    r"(?:sudo\s+(?:-\S+\s+)*)?(?:\S*/)?$"
 )
 _SHELL_SEPARATOR_RE = re.compile(r"\s(?:&&|\|\||;|\|)\s|[;`]|\s[12]?>")
 # A token as printed, or as ``mask_secrets`` left it: the command is still worth showing.

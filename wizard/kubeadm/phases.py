@@ -47,6 +47,18 @@ _ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\
 # own text in front of it, so it is searched for, not only matched at the start.
 _KLOG_HEADER_RE = re.compile(r"[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [^\s\]]+\] ?")
 
+# Tools that run kubeadm on other machines put a label before every line it prints: sealos 4
+# "172.16.112.205:22: " (sealos#1355), sealos 3 "20:00:59 [INFO] [ssh.go:50] [172.16.50.39:22] "
+# (sealos#415; its "[ssh][host]" lines are the commands it ran, and keep their label), Vagrant
+# "    master-0: " or "==> master: " (kubevirt#43), Terraform "module.x (remote-exec): "
+# (tibordp/terraform-hcloud-dualstack-k8s#19). One space after the label goes with it.
+_WRAPPER_RE = re.compile(
+    r"(?:\d{1,3}(?:\.\d{1,3}){3}:\d+:"
+    r"|\d{2}:\d{2}:\d{2} \[[A-Z]{4}\] \[[\w.]+:\d+\] \[[\w.:-]+\]"
+    r"|(?:==> | {4})(?!error:)[\w.-]+:"
+    r"|\S+ \(remote-exec\):)(?: |$)"
+)
+
 #: Every prefix ``kubeadm init`` prints in 1.2x-1.3x, in the order a current version prints
 #: them. ``kubelet-check``, ``control-plane-check`` (1.33+), ``api-check`` (1.30-1.32) and
 #: ``apiclient`` (up to 1.29) are steps inside ``wait-control-plane``; ``kubelet`` is a step of
@@ -127,12 +139,16 @@ JOIN_CONTROL_PLANE_STEPS: tuple[str, ...] = (
 
 
 def clean_line(line: str) -> str:
-    """Return ``line`` without colour codes, carriage returns, a klog header or trailing blanks.
+    """Return ``line`` without colour codes, carriage returns, a tool's label, a klog header
+    or trailing blanks.
 
     Leading indentation is kept: kubeadm indents the lines that continue a message, and
     ``diagnose`` relies on that to collect them.
     """
     line = _ANSI_RE.sub("", line).replace("\r", "")
+    label = _WRAPPER_RE.match(line)
+    if label:
+        line = line[label.end() :]
     klog = _KLOG_HEADER_RE.search(line)
     # A "[" before the header means it is quoted inside kubeadm's own text, as in
     # "[ERROR CRI]: ... output: E0502 08:12:08.411082 4213 remote_runtime.go:925] ...".
