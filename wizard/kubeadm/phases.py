@@ -50,8 +50,9 @@ _KLOG_HEADER_RE = re.compile(r"[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [^\s\]]+
 # Tools that run kubeadm on other machines put a label before every line it prints: sealos 4
 # "172.16.112.205:22: " (sealos#1355), sealos 3 "20:00:59 [INFO] [ssh.go:50] [172.16.50.39:22] "
 # (sealos#415; its "[ssh][host]" lines are the commands it ran, and keep their label), Vagrant
-# "    master-0: " or "==> master: " (kubevirt#43), Terraform "module.x (remote-exec): "
-# (tibordp/terraform-hcloud-dualstack-k8s#19). One space after the label goes with it.
+# "==> master: " (kubevirt#43) and "    master-0: " for a provisioner's output, Terraform
+# "module.x (remote-exec): " (tibordp/terraform-hcloud-dualstack-k8s#19). One space after the
+# label goes with it.
 _WRAPPER_RE = re.compile(
     r"(?:\d{1,3}(?:\.\d{1,3}){3}:\d+:"
     r"|\d{2}:\d{2}:\d{2} \[[A-Z]{4}\] \[[\w.]+:\d+\] \[[\w.:-]+\]"
