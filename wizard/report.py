@@ -79,6 +79,8 @@ def plan_json(entries: Sequence[PlanEntry]) -> list[dict[str, Any]]:
 
 def diagnosis_text(diagnosis: Diagnosis) -> str:
     lines = ["kubeadm succeeded." if diagnosis.succeeded else "kubeadm did not succeed."]
+    if diagnosis.command:
+        lines.append(f"Command typed: {diagnosis.command}")
     if diagnosis.phases:
         lines.append("Phases seen: " + ", ".join(diagnosis.phases))
     for label, issues in (("error", diagnosis.preflight_errors),

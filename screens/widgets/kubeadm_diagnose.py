@@ -33,6 +33,8 @@ def render_diagnosis(found: Diagnosis) -> Group:
     else:
         parts = [Text("No success banner and no final error: the output may be cut short.",
                       style="bold yellow")]
+    if found.command:  # what the user typed, apart from the join commands kubeadm printed
+        parts.append(Text("Command typed: ", style="bold") + Text(found.command))
     if found.phases:
         parts.append(Text("Phases: ", style="bold") + Text(" → ".join(found.phases)))
     for label, issues in (("Preflight error", found.preflight_errors),

@@ -13,7 +13,6 @@ import json
 import pytest
 
 from wizard.kubeadm.diagnose import Diagnosis, diagnose
-from wizard.kubeadm.join_command import find_join_commands
 from wizard.kubeadm.phases import PhaseTracker
 from wizard.resources import asset
 
@@ -147,7 +146,13 @@ class TestSuccess:
         result = diag("join-success-v1.35.7.txt")
         assert result.succeeded
         assert result.phases == ["preflight", "kubelet-start", "patches", "kubelet-check"]
-        assert [c["endpoint"] for c in result.join_commands] == ["192.168.1.146:6443"]
+        assert result.join_commands == []  # kubeadm join prints none; the one shown was typed
+        assert result.command == (
+            "kubeadm join 192.168.1.146:6443 --token b1eoah.svrtbhp8vxjte3in "
+            "--discovery-token-ca-cert-hash "
+            "sha256:7abee9aaed71ed5c84a873ad11bbcb67322d1b4125dad4286f5184e8e4249823 "
+            "--cri-socket unix:///run/containerd/containerd.sock"
+        )
         assert result.advice == []
 
     def test_1_24_worker_join_indented(self):
@@ -289,10 +294,10 @@ class TestPreflightFailures:
         assert advice["screen"] == "cgroups"
         assert "cgroup_enable=memory cgroup_memory=1" in advice["problem"]
         assert "/boot/firmware/cmdline.txt" in advice["problem"]
-        (command,) = result.join_commands
-        assert (command["endpoint"], command["token"]) == (
-            "192.168.0.150:6443",
-            "li3aej.ajg8jjyrwqlp08lw",
+        assert result.join_commands == []  # the one in the paste is the command typed
+        assert result.command.startswith(
+            "kubeadm join 192.168.0.150:6443 --token li3aej.ajg8jjyrwqlp08lw "
+            "--discovery-token-ca-cert-hash sha256:e76fcd"
         )
 
 
@@ -326,6 +331,186 @@ class TestControlPlaneTimeouts:
         assert result.phases == ["init", "preflight", "kubelet-check", "api-check"]
         assert checks(result.preflight_warnings) == ["SystemVerification", "Hostname", "Hostname"]
         assert result.advice == [JOURNALCTL, crictl(None)]
+
+
+class TestKubeletFailureWithoutTheErrorLine:
+    """The 1.2x "Unfortunately, an error has occurred:" text alone, as pastes of stdout show it.
+
+    kubeadm prints that text on stdout and ``error execution phase`` on stderr, so a
+    ``| tee`` log or a copy of one stream has no phase line; the failure is still readable.
+    """
+
+    def test_stdout_only_in_markdown_backticks(self):
+        result = diag("init-timeout-wait-control-plane-stdout-only.txt")
+        assert not result.succeeded
+        assert result.failed_phase == "wait-control-plane"  # not its kubelet-check step
+        assert result.error == "timed out waiting for the condition"
+        assert result.advice == [JOURNALCTL, crictl(None)]
+
+    def test_message_on_the_same_line(self):
+        result = diag("init-timeout-wait-control-plane-one-line.txt")
+        assert (result.failed_phase, result.error) == (
+            "wait-control-plane",
+            "timed out waiting for the condition",
+        )
+
+    def test_the_error_line_still_names_the_error_when_it_follows(self):
+        result = diag("init-timeout-wait-control-plane.txt")
+        assert result.error == "couldn't initialize a Kubernetes cluster"
+
+    def test_a_join_fails_in_kubelet_start(self):
+        # Constructed, not recorded: the 1.2x join prints the same text from its kubelet-start
+        # phase (cmd/kubeadm/app/cmd/phases/join/kubelet.go, kubeadmJoinFailMsg).
+        text = (
+            "[preflight] Running pre-flight checks\n"
+            "[kubelet-start] Starting the kubelet\n"
+            "[kubelet-check] Initial timeout of 40s passed.\n\n"
+            "Unfortunately, an error has occurred:\n"
+            "\ttimed out waiting for the condition\n"
+        )
+        result = diagnose(text)
+        assert (result.failed_phase, result.error) == (
+            "kubelet-start",
+            "timed out waiting for the condition",
+        )
+
+    def test_a_v5_stack_trace_cut_before_the_phase_line(self):
+        result = diag("init-timeout-stack-trace-kind.txt")
+        assert result.recognised and not result.succeeded
+        assert (result.failed_phase, result.error) == (
+            "wait-control-plane",
+            "couldn't initialize a Kubernetes cluster",
+        )
+        assert result.advice == [JOURNALCTL, crictl("unix:///run/containerd/containerd.sock")]
+
+    def test_a_bare_phase_line_after_a_trace_keeps_the_error(self):
+        # The recorded 1.2x timeout as --v=5 ends it (kind#2625 shows the bare line and frame)
+        text = recorded("init-timeout-wait-control-plane.txt").replace(
+            "error execution phase wait-control-plane: couldn't initialize a Kubernetes cluster",
+            "error execution phase wait-control-plane\n"
+            "k8s.io/kubernetes/cmd/kubeadm/app/cmd/phases/workflow.(*Runner).Run.func1",
+        )
+        result = diagnose(text)
+        assert (result.failed_phase, result.error) == (
+            "wait-control-plane",
+            "timed out waiting for the condition",
+        )
+
+    def test_a_join_trace_with_the_error_above_the_bare_phase_line(self):
+        result = diag("join-kubelet-start-timeout-v1.16.14-trace.txt")
+        assert result.phases == ["kubelet-check"]
+        assert (result.failed_phase, result.error) == (
+            "kubelet-start",
+            "timed out waiting for the condition",
+        )
+        assert result.advice[0] == JOURNALCTL
+
+    def test_a_later_success_banner_wins(self):
+        text = recorded("init-timeout-wait-control-plane-stdout-only.txt") + recorded(
+            "init-success-v1.26.3.txt"
+        )
+        result = diagnose(text)
+        assert result.succeeded and result.failed_phase is None
+
+
+class TestPrintedJoinCommands:
+    def test_token_create_print_join_command_is_a_success(self):
+        result = diag("token-create-print-join-command-v1.9.txt")
+        assert result.succeeded
+        assert result.phases == [] and result.advice == []
+        assert result.join_commands == [
+            {
+                "control_plane": False,
+                "endpoint": "192.168.99.100:8443",
+                "token": "447067.20b55955bd6abe6c",
+                "ca_cert_hashes": [
+                    "sha256:17023a5c90b996e50c514e63e161e46f78be216fd48c0c3df3be67e008b28889"
+                ],
+                "certificate_key": None,
+            }
+        ]
+
+    def test_token_create_with_a_klog_line_and_no_prompt(self):
+        result = diag("token-create-print-join-command-klog.txt")
+        assert result.succeeded
+        assert [c["endpoint"] for c in result.join_commands] == ["10.1.3.2:6443"]
+        assert result.command == "kubeadm token create --print-join-command"
+
+    def test_withheld_token_and_key_in_a_banner(self):
+        result = diag("init-banner-withheld-sealos.txt")
+        (command,) = result.join_commands
+        assert command["control_plane"]
+        assert command["token"] == command["certificate_key"] == "<value withheld>"
+        assert command["ca_cert_hashes"] == [
+            "sha256:ddb9e783e25d2731f0a9473ee7dacb9eb2821b5b353e5f335f0305ae42b5628a"
+        ]
+        assert result.succeeded  # kubeadm prints join commands only when the cluster is up
+
+    @pytest.mark.parametrize("placeholder", ["<redacted>", "[REDACTED]", "<your token>"])
+    def test_redacted_token_is_still_a_join_command(self, placeholder):
+        # Constructed, not recorded: a worker join line as kubeadm prints it, with the token
+        # replaced the way people redact one before they post it.
+        text = (
+            f"kubeadm join 192.168.56.10:6443 --token {placeholder} \\\n"
+            "\t--discovery-token-ca-cert-hash sha256:<redacted>\n"
+        )
+        result = diagnose(text)
+        (command,) = result.join_commands
+        assert (command["endpoint"], command["token"]) == ("192.168.56.10:6443", placeholder)
+        assert command["ca_cert_hashes"] == ["sha256:<redacted>"]
+        assert result.masked().join_commands[0]["token"] == placeholder
+
+
+class TestTypedCommand:
+    def test_the_typed_join_is_reported_apart_from_the_printed_one(self):
+        result = diag("token-create-print-join-command-v1.9.txt")
+        printed = result.join_commands[0]
+        assert result.command == (
+            "kubeadm join --token 447067.20b55955bd6abe6c 192.168.99.100:8443 "
+            "--discovery-token-ca-cert-hash "
+            "sha256:17023a5c90b996e50c514e63e161e46f78be216fd48c0c3df3be67e008b28889"
+        )
+        assert len(result.join_commands) == 1 and printed["token"] in result.command
+
+    @pytest.mark.parametrize(
+        ("line", "typed"),
+        [
+            ("root@host:~# kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef", True),
+            ("$ sudo kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef", True),
+            ("[root@m01 data]# kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef", True),
+            ("+ sudo kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef", True),
+            ("sudo kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef", True),
+            ("kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef", False),
+            ("\tkubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef", False),
+            # wrappers label kubeadm's own lines (sealos#1355, a Terraform remote-exec)
+            ("172.16.112.205:22:   kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef",
+             False),
+            ("module.k8s (remote-exec): kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef",
+             False),
+            # kubeadm#1128: a root prompt on openSUSE Kubic and a kubeadm in the current directory
+            ("kubic-node-0:~ # ./kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef",
+             True),
+        ],
+    )
+    def test_a_prompt_makes_a_join_typed(self, line, typed):
+        result = diagnose(line + " --discovery-token-ca-cert-hash sha256:" + "a" * 64)
+        assert (result.command is not None, len(result.join_commands)) == (typed, int(not typed))
+
+    def test_the_command_is_masked_with_the_rest(self):
+        masked = diag("join-success-v1.35.7.txt").masked()
+        typed = "kubeadm join 192.168.1.146:6443 --token b1eoah." + "*" * 16
+        assert masked.command.startswith(typed)
+
+    def test_a_typed_command_alone_is_recognised(self):
+        result = diagnose("root@cp:~# kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef")
+        assert result.recognised and not result.succeeded and result.join_commands == []
+
+    def test_the_text_report_shows_it(self):
+        from wizard.report import diagnosis_text
+
+        report = diagnosis_text(diag("join-success-v1.35.7.txt"))
+        assert "Command typed: kubeadm join 192.168.1.146:6443 --token b1eoah." in report
+        assert "Join command (" not in report
 
 
 class TestJoinFailures:
@@ -366,6 +551,57 @@ class TestJoinFailures:
                 "command": "kubeadm token create --print-join-command",
             }
         ]
+
+
+class TestWrappedOutput:
+    """Lines of kubeadm output labelled by the tool that ran it on another machine."""
+
+    def test_sealos_3_join_failure(self):
+        result = diag("join-failure-v1.18.3-sealos-wrapped.txt")
+        assert result.phases == ["preflight"]
+        assert result.failed_phase == "preflight"
+        assert result.error.startswith("unable to fetch the kubeadm-config ConfigMap: ")
+        assert checks(result.preflight_warnings) == ["IsDockerSystemdCheck"]
+        assert result.join_commands == []  # the "[ssh][host]" line is the command sealos ran
+        assert result.command.startswith("kubeadm join 172.16.50.37:6443 --token gejmzx.")
+        assert result.command.endswith("--control-plane --certificate-key " + "9756ecb4027d4935"
+                                       "4a1802c2184bd77ab555932a9dbf2bf4e3aa1ba503454baf")
+        assert result.advice == [
+            {
+                "problem": (
+                    "This node cannot resolve apiserver.cluster.local; add it to /etc/hosts or "
+                    "to the DNS this node uses, with the control plane's address."
+                ),
+                "screen": "network",
+                "command": "getent hosts apiserver.cluster.local",
+            }
+        ]
+
+    def test_sealos_4_success_banner(self):
+        result = diag("init-success-sealos-wrapped.txt")
+        assert result.succeeded
+        assert result.phases == ["bootstrap-token", "kubelet-finalize", "addons"]
+
+    @pytest.mark.parametrize(
+        "label",
+        ["    master-0: ", "==> master: ", "module.k8s.null_resource.bootstrap (remote-exec): "],
+    )
+    def test_vagrant_and_terraform_labels(self, label):
+        # Labels as kubevirt#43 (Vagrant) and tibordp/terraform-hcloud-dualstack-k8s#19 show
+        # them, put before each line of a recorded failure.
+        text = "\n".join(
+            label + line for line in recorded("preflight-failure-v1.21.1-mem.txt").splitlines()
+        )
+        expected = diag("preflight-failure-v1.21.1-mem.txt").to_json()
+        assert diagnose(text).to_json() == expected
+
+    def test_error_lines_and_urls_are_not_labels(self):
+        text = (
+            "    error: your configuration file uses an old API spec: \"kubeadm.k8s.io/v1beta3\"\n"
+            "    https://kubernetes.io/docs/concepts/cluster-administration/addons/\n"
+        )
+        result = diagnose(text)
+        assert result.error.startswith("your configuration file uses an old API spec")
 
 
 class TestConfigErrors:
@@ -433,16 +669,23 @@ TYPED_JOIN = (
     "sudo kubeadm join 10.20.30.40:6443 --token abcdef.0123456789abcdef \\\n"
     "--discovery-token-ca-cert-hash sha256:" + "0" * 64 + " --v=5"
 )
+# The typed commands as diagnose reports them: one line, without the prompt and sudo.
+TYPED_AS_REPORTED = {
+    TYPED_INIT: "kubeadm init --config kubeadm-config.yaml --upload-certs --v=5",
+    TYPED_JOIN: (
+        "kubeadm join 10.20.30.40:6443 --token abcdef.0123456789abcdef "
+        "--discovery-token-ca-cert-hash sha256:" + "0" * 64 + " --v=5"
+    ),
+}
 
 
 @pytest.mark.parametrize("name", RECORDINGS)
 @pytest.mark.parametrize("typed", [TYPED_INIT, TYPED_JOIN], ids=["init", "join"])
 def test_messy_paste_gives_the_same_diagnosis(name, typed):
     expected = diag(name).to_json()
-    typed_joins = [c.to_dict() for c in find_join_commands(typed)]
-    expected["join_commands"] = typed_joins + [
-        c for c in expected["join_commands"] if c not in typed_joins
-    ]
+    # The typed command is reported apart, never as a join command kubeadm printed; a command
+    # typed later in the recording (its own prompt line) is the one that produced the output.
+    expected["command"] = expected["command"] or TYPED_AS_REPORTED[typed]
     assert diagnose(messy(recorded(name), typed)).to_json() == expected
 
 
@@ -467,6 +710,7 @@ class TestJsonAndMasking:
     def test_to_json_has_exactly_the_documented_keys(self):
         data = diag("init-success-v1.28.12-control-plane-join.txt").to_json()
         assert list(data) == [
+            "command",
             "succeeded",
             "phases",
             "preflight_errors",
@@ -596,11 +840,34 @@ class TestEdgeCases:
         assert diagnose(text).advice == []
 
 
+NOT_KUBEADM = "remember to buy milk\nls -l\ntotal 0\n$ kubectl get nodes\n"
+
+
 def test_text_that_is_not_kubeadm_output_is_a_usage_error(tmp_path, capsys):
     from wizard.cli import main
 
     pasted = tmp_path / "notes.txt"
-    pasted.write_text("remember to buy milk\nls -l\ntotal 0\n")
+    pasted.write_text(NOT_KUBEADM)
     assert main(["diagnose", str(pasted)]) == 2
     assert "is not kubeadm output" in capsys.readouterr().err
     assert not diagnose(pasted.read_text()).recognised
+
+
+def test_stdin_that_is_not_kubeadm_output_is_a_usage_error(monkeypatch, capsys):
+    import io
+
+    from wizard.cli import main
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(NOT_KUBEADM))
+    assert main(["diagnose", "-", "--json"]) == 2
+    captured = capsys.readouterr()
+    assert "the input is not kubeadm output" in captured.err and captured.out == ""
+
+
+def test_token_create_output_exits_0(tmp_path, capsys):
+    from wizard.cli import main
+
+    assert main(["diagnose", str(DATA / "token-create-print-join-command-v1.9.txt")]) == 0
+    report = capsys.readouterr().out
+    assert report.startswith("kubeadm succeeded.")
+    assert "Join command (worker): endpoint 192.168.99.100:8443" in report

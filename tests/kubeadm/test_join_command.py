@@ -109,6 +109,21 @@ class TestFindInPastedText:
         assert command.token == WITHHELD
         assert command.ca_cert_hashes == [HASH_A]
 
+    @pytest.mark.parametrize("placeholder", ["<redacted>", "<REDACTED>", "[REDACTED]"])
+    def test_redacted_token(self, placeholder):
+        text = f"kubeadm join 10.0.0.10:6443 --token {placeholder} {HASH_FLAG} {HASH_A}"
+        (command,) = find_join_commands(text)
+        assert command.token == placeholder
+        assert "left out" in parse_pasted_join(text)
+
+    def test_printed_only_leaves_out_a_typed_command(self):
+        text = recorded("token-create-print-join-command-v1.9.txt")
+        assert len(find_join_commands(text)) == 1  # the same command, typed and printed
+        assert len(find_join_commands(text, printed_only=True)) == 1
+        typed = recorded("join-success-v1.35.7.txt")
+        assert len(find_join_commands(typed)) == 1
+        assert find_join_commands(typed, printed_only=True) == []
+
     def test_root_prompt_crlf_and_blanks_after_the_backslash(self):
         text = (
             "root@cp:~# kubeadm join [fd00::10]:6443 --token abcdef.0123456789abcdef \\  \r\n"
@@ -238,6 +253,7 @@ class TestValidators:
             ("abcdef0123456789abcdef", "6 lower-case letters or digits, a dot, then 16 more"),
             ("abcdef.0123456789", "6 lower-case letters or digits, a dot, then 16 more"),
             (WITHHELD, "withheld"),
+            ("<redacted>", "left out (<redacted>)"),
             ("abcdef." + "*" * 16, "masked"),
         ],
     )

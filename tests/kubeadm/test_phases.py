@@ -16,6 +16,7 @@ from wizard.kubeadm.phases import (
     PhaseTracker,
     clean_line,
     phase_of,
+    stack_phase,
     steps_for,
 )
 from wizard.resources import asset
@@ -201,3 +202,38 @@ class TestTracker:
         tracker.feed("error execution phase upload-config/kubelet: Error writing Crisocket")
         assert not tracker.succeeded
         assert tracker.failed_phase == "upload-config/kubelet"
+
+    def test_the_kubelet_failure_text_alone_fails_the_phase_around_its_step(self):
+        tracker = PhaseTracker("init")
+        feed_all(tracker, recorded("init-timeout-wait-control-plane-stdout-only.txt"))
+        assert tracker.failed_phase == "wait-control-plane"
+        assert tracker.finished and not tracker.succeeded
+
+    def test_a_printed_join_command_alone_is_a_finished_success(self):
+        tracker = PhaseTracker("init")
+        feed_all(tracker, recorded("token-create-print-join-command-v1.9.txt"))
+        assert tracker.succeeded and tracker.finished and tracker.fraction == 1.0
+
+    def test_a_typed_join_command_is_no_success(self):
+        tracker = PhaseTracker("join")
+        tracker.feed("root@node:~# kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef")
+        assert not tracker.succeeded and not tracker.finished
+
+    def test_a_stack_frame_names_the_failed_phase(self):
+        tracker = PhaseTracker("init")
+        feed_all(tracker, recorded("init-timeout-stack-trace-kind.txt"))
+        assert tracker.failed_phase == "wait-control-plane" and not tracker.succeeded
+
+    @pytest.mark.parametrize(
+        ("frame", "phase"),
+        [
+            ("k8s.io/kubernetes/cmd/kubeadm/app/cmd/phases/init.runWaitControlPlanePhase",
+             "wait-control-plane"),
+            ("k8s.io/kubernetes/cmd/kubeadm/app/cmd/phases/join.runKubeletStartJoinPhase",
+             "kubelet-start"),
+            ("k8s.io/kubernetes/cmd/kubeadm/app/cmd/phases/init.runPreflight", "preflight"),
+            ("k8s.io/kubernetes/cmd/kubeadm/app/cmd/phases/workflow.(*Runner).Run.func1", None),
+        ],
+    )
+    def test_stack_phase(self, frame, phase):
+        assert stack_phase(frame) == phase

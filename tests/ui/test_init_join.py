@@ -258,6 +258,23 @@ async def test_a_pasted_failure_is_diagnosed_and_leads_to_its_screen(demo_app, s
         assert app.query_one("#pages", ContentSwitcher).current == "requirements"
 
 
+async def test_a_pasted_join_shows_the_typed_command_apart_and_masked(demo_app, settle):
+    app = demo_app("ready", screen="init")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.query_one("#ij-tabs", TabbedContent).active = "ij-diagnose"
+        await pilot.pause()
+        app.query_one("#diagnose-input", TextArea).insert(
+            (DATA / "join-success-v1.35.7.txt").read_text())
+        await pilot.click("#diagnose-run")
+        await pilot.pause()
+
+        shown = text_of(app.query_one("#diagnose-result", Static))
+        assert "✔ The run succeeded." in shown
+        assert "Command typed: kubeadm join 192.168.1.146:6443 --token b1eoah." + "*" * 16 in shown
+        assert "svrtbhp8vxjte3in" not in shown and "Join command (" not in shown
+
+
 async def test_init_with_uploaded_certificates_leaves_no_secret_anywhere(live_app, tmp_path):
     app = live_app("init-upload-certs", upload_certs=True,
                    control_plane_endpoint="k8s-api.lan:6443")

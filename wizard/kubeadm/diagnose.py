@@ -3,10 +3,10 @@
 Users paste this output from terminals, issue reports and chat, so it arrives with shell
 prompts, the command they typed, klog lines, colour codes, CRLF line ends and tabs turned into
 spaces. ``diagnose`` reads through that noise and says whether the run succeeded, where it
-stopped, which preflight checks complained, which join commands it printed, and what to do
-next: each piece of advice names the wizard screen that fixes the problem and a command that
-shows it. The output keeps tokens, because the operator needs them; ``Diagnosis.masked()`` is
-the form to log or save.
+stopped, which preflight checks complained, which join commands it printed, the command the
+user typed (reported apart from the printed ones), and what to do next: each piece of advice
+names the wizard screen that fixes the problem and a command that shows it. The output keeps
+tokens, because the operator needs them; ``Diagnosis.masked()`` is the form to log or save.
 """
 
 from __future__ import annotations
@@ -14,8 +14,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from wizard.kubeadm.join_command import JoinCommand, JoinCommandData, find_join_commands
-from wizard.kubeadm.phases import FAILED_PHASE_RE, SUCCESS_RE, clean_line, phase_of
+from wizard.kubeadm.join_command import (
+    JoinCommand,
+    JoinCommandData,
+    find_join_commands,
+    typed_command,
+)
+from wizard.kubeadm.phases import (
+    FAILED_PHASE_RE,
+    FAILURE_TEMPLATE_RE,
+    SUB_STEPS,
+    SUCCESS_RE,
+    clean_line,
+    phase_of,
+    stack_phase,
+)
 from wizard.kubeadm.secrets import mask_secrets
 
 Issue = dict[str, str]
@@ -61,6 +74,7 @@ _NETWORK_FAILURE_RE = re.compile(
     r"|Client\.Timeout exceeded|context deadline exceeded|request canceled while waiting"
 )
 _URL_ENDPOINT_RE = re.compile(r"(?:https://|dial tcp )(\[[0-9a-fA-F:.]+\]:\d+|[^/\"\s:\[]+:\d+)")
+_UNRESOLVED_RE = re.compile(r"lookup ([A-Za-z0-9.-]+)(?: on \S+)?: no such host")
 _DEPRECATED_API_RE = re.compile(r'uses a deprecated API spec: "([^"]+)"')
 _REMOVED_API_RE = re.compile(
     r'uses an old API spec: "([^"]+)"|no kind "\w+" is registered for version "([^"]+)"'
@@ -83,17 +97,19 @@ class Diagnosis:
     error: str | None = None
     join_commands: list[JoinCommandData] = field(default_factory=list)
     advice: list[Advice] = field(default_factory=list)
+    command: str | None = None  # typed at a prompt, e.g. "kubeadm join 10.0.0.1:6443 ..."
 
     @property
     def recognised(self) -> bool:
         """Whether anything of a kubeadm run was found (else the text was something else)."""
         return bool(self.succeeded or self.phases or self.preflight_errors
                     or self.preflight_warnings or self.failed_phase or self.error
-                    or self.join_commands)
+                    or self.join_commands or self.command)
 
     def to_json(self) -> dict[str, object]:
         """Return exactly the documented keys, as JSON-ready data."""
         return {
+            "command": self.command,
             "succeeded": self.succeeded,
             "phases": list(self.phases),
             "preflight_errors": [dict(i) for i in self.preflight_errors],
@@ -115,6 +131,7 @@ class Diagnosis:
             error=None if self.error is None else mask_secrets(self.error),
             join_commands=[JoinCommand(**c).masked().to_dict() for c in self.join_commands],
             advice=[_mask_values(a) for a in self.advice],
+            command=None if self.command is None else mask_secrets(self.command),
         )
 
 
@@ -123,16 +140,23 @@ def diagnose(text: str) -> Diagnosis:
     lines = [clean_line(line) for line in text.splitlines()]
     errors, warnings = _preflight_issues(lines)
     succeeded, failed_phase, error = _outcome(lines)
-    join_commands = find_join_commands(text)
+    phases = _phases(lines)
+    join_commands = find_join_commands(text, printed_only=True)
+    command = typed_command(text)
+    if join_commands and not (phases or failed_phase or error):
+        succeeded = True  # `kubeadm token create --print-join-command` prints only that
+    # The join the user typed says where the node tried to connect, when the error does not.
+    tried = find_join_commands(command or "") + join_commands
     return Diagnosis(
         succeeded=succeeded,
-        phases=_phases(lines),
+        phases=phases,
         preflight_errors=errors,
         preflight_warnings=warnings,
         failed_phase=failed_phase,
         error=error,
         join_commands=[c.to_dict() for c in join_commands],
-        advice=_advise("\n".join(lines), errors, warnings, failed_phase, join_commands, succeeded),
+        advice=_advise("\n".join(lines), errors, warnings, (failed_phase, error), tried, succeeded),
+        command=command,
     )
 
 
@@ -161,21 +185,62 @@ def _preflight_issues(lines: list[str]) -> tuple[list[Issue], list[Issue]]:
 
 
 def _outcome(lines: list[str]) -> tuple[bool, str | None, str | None]:
-    """Return (succeeded, failed phase, error text); the last banner or error wins."""
+    """Return (succeeded, failed phase, error text); the last banner or error wins.
+
+    Without an ``error execution phase`` line the failure is still told by kubeadm's
+    "Unfortunately, an error has occurred:" text (the phase is the one it was in, not a step
+    inside it such as ``kubelet-check``; the error is on the next line) or by the first
+    ``--v=5`` stack frame that names a phase (the error is the line above it).
+    """
     success_at = -1
     failure: tuple[int, re.Match[str]] | None = None
+    inferred: tuple[int, str, str | None] | None = None
+    phase = None
     for index, line in enumerate(lines):
         if SUCCESS_RE.search(line):
             success_at = index
         match = FAILED_PHASE_RE.search(line) or _TOP_LEVEL_ERROR_RE.match(line)
+        traced = stack_phase(line)
         if match:
             failure = (index, match)
+        elif (unfortunately := FAILURE_TEMPLATE_RE.match(line)) and phase is not None:
+            following = (later.strip() for later in lines[index + 1 :])
+            message = unfortunately.group(1).strip() or next((t for t in following if t), None)
+            inferred = (index, phase, message)
+        elif traced and inferred is None:
+            above = lines[index - 1] if index else ""
+            inferred = (index, traced, above.strip() if above[:1].strip() else None)
+        step = phase_of(line)
+        if step and step not in SUB_STEPS:
+            phase = step
+    if inferred and (failure is None or failure[0] < inferred[0]):
+        index, failed, message = inferred
+        return (True, None, None) if success_at > index else (False, failed, message)
     if failure is None or success_at > failure[0]:
         return success_at >= 0, None, None
     index, match = failure
     if match.re is _TOP_LEVEL_ERROR_RE:
         return False, None, match.group(1).strip()
-    return False, match.group(1), _error_text(lines, index, match.end())
+    error = _error_text(lines, index, match.end())
+    if error is None and not lines[index][match.end() :].strip():
+        error = _bare_phase_error(lines, index, inferred, match.group(1))
+    return False, match.group(1), error
+
+
+def _bare_phase_error(
+    lines: list[str], index: int, inferred: tuple[int, str, str | None] | None, phase: str
+) -> str | None:
+    """The error of a bare ``error execution phase X`` line, as ``--v=5`` prints it.
+
+    That form prints the error first, then the phase line, each followed by its stack trace
+    (a function line, then its indented file line). The line just above the phase line is
+    therefore the error, unless it is the file line of an earlier trace; then the error is
+    the one read from the kubelet text or the first stack frame.
+    """
+    above = lines[index - 1] if index else ""
+    if above.strip() and not above[:1].isspace():
+        return above.strip()
+    return inferred[2] if inferred and inferred[1] == phase else None
 
 
 def _error_text(lines: list[str], index: int, start: int) -> str | None:
@@ -199,16 +264,18 @@ def _advise(
     text: str,
     errors: list[Issue],
     warnings: list[Issue],
-    failed_phase: str | None,
+    failure: tuple[str | None, str | None],
     join_commands: list[JoinCommand],
     succeeded: bool,
 ) -> list[Advice]:
     """Turn what went wrong into advice: a problem, the screen that fixes it, a command.
 
-    After a successful run, retries that kubeadm logged on the way (a health check or a
+    ``failure`` is the failed phase and the final error text, either of them None. After a
+    successful run, retries that kubeadm logged on the way (a health check or a
     discovery attempt that later passed) are not problems, so only the host and config advice
     is given.
     """
+    failed_phase, error = failure
     advice: list[Advice] = []
     swap_warnings = [w for w in warnings if w["check"] == "Swap"]
     for issue in errors + swap_warnings:
@@ -219,6 +286,7 @@ def _advise(
     if not succeeded:
         advice += _health_advice(text, failed_phase)
         advice += _join_advice(text, join_commands)
+        advice += _resolution_advice(error)
     advice += _config_advice(text)
     unique: list[Advice] = []
     for item in advice:
@@ -413,6 +481,26 @@ def _network_item(endpoint: str | None) -> Advice:
         )
     command = f"curl -k https://{endpoint}/livez" if endpoint else "ip route"
     return _item(problem, "network", command)
+
+
+def _resolution_advice(error: str | None) -> list[Advice]:
+    """Advice when the name kubeadm failed on (the API server's) does not resolve here.
+
+    Only the final error counts: preflight's Hostname warning names the same lookup for the
+    node's own name, which does not stop a run.
+    """
+    unresolved = _UNRESOLVED_RE.search(error or "")
+    if not unresolved:
+        return []
+    name = unresolved.group(1)
+    return [
+        _item(
+            f"This node cannot resolve {name}; add it to /etc/hosts or to the DNS this node "
+            "uses, with the control plane's address.",
+            "network",
+            f"getent hosts {name}",
+        )
+    ]
 
 
 def _failed_endpoint(failure_line: str, join_commands: list[JoinCommand]) -> str | None:

@@ -20,6 +20,11 @@ from wizard.kubeadm.secrets import mask_certificate_key, mask_token
 #: What ``kubeadm init --skip-token-print`` (and ``--skip-certificate-key-print``) prints.
 WITHHELD = "<value withheld>"
 
+#: What people put in place of a secret before they share a command: ``<redacted>``,
+#: ``<value withheld>``, ``[REDACTED]``. The command is still a join command, with this as its
+#: token.
+PLACEHOLDER_RE = re.compile(r"<[A-Za-z][^<>\n]*>|\[[A-Za-z][A-Za-z ]*\]")
+
 TOKEN_RE = re.compile(r"[a-z0-9]{6}\.[a-z0-9]{16}")
 CA_CERT_HASH_RE = re.compile(r"sha256:[0-9a-fA-F]{64}")
 CERTIFICATE_KEY_RE = re.compile(r"[0-9a-fA-F]{64}")
@@ -28,8 +33,19 @@ _FRESH_TOKEN = (
     "run `kubeadm token create --print-join-command` on the control plane for a fresh one"
 )
 _JOIN_RE = re.compile(r"\bkubeadm\s+join\b")
+_KUBEADM_RE = re.compile(r"\bkubeadm\s+(?:(join)\b|[a-z])")
 _CONTINUATION_RE = re.compile(r"\\\n")
-_WITHHELD_SENTINEL = "\x00withheld\x00"
+_SPACE_SENTINEL = "\x00"
+# What stands before a command the user typed, not one kubeadm printed: a shell prompt
+# ("root@cp:~# ", "[root@m01 data]# ", "$ "), a shell trace ("+ "), sealos' "[ssh][host] "
+# for a command it ran, or sudo at the start of the line; then perhaps a path ("./kubeadm").
+# kubeadm prints its join commands with indentation only, and other wrappers put a label
+# ending in a colon before them ("host: ", "(remote-exec): ").
+_TYPED_PREFIX_RE = re.compile(
+    r"(?:(?:^|\s)\S*[$#%]\s*|^\s*\++\s+|\[ssh\]\[[^\]]*\]\s*|^\s*)"
+    r"(?:sudo\s+(?:-\S+\s+)*)?(?:\S*/)?$"
+)
+_SHELL_SEPARATOR_RE = re.compile(r"\s(?:&&|\|\||;|\|)\s|[;`]|\s[12]?>")
 # A token as printed, or as ``mask_secrets`` left it: the command is still worth showing.
 _TOKEN_OR_MASKED_RE = re.compile(r"[a-z0-9]{6}\.(?:[a-z0-9]{16}|\*{16})")
 _HOSTNAME_RE = re.compile(
@@ -117,20 +133,50 @@ class JoinCommand:
         )
 
 
-def find_join_commands(text: str) -> list[JoinCommand]:
+def find_join_commands(text: str, *, printed_only: bool = False) -> list[JoinCommand]:
     """Return every distinct ``kubeadm join`` command in ``text``, in order of appearance.
 
     Continuation lines are joined first; shell prompts, ``sudo``, quotes and trailing
-    shell syntax around the command are ignored. Commands without a usable endpoint and token
-    (documentation placeholders such as ``<token>``) are skipped.
+    shell syntax around the command are ignored. Commands without a usable endpoint (a
+    documentation example such as ``<control-plane-ip>:6443``) or without a token are skipped;
+    a token replaced by a placeholder (``<redacted>``) still counts. With ``printed_only``,
+    a command typed at a shell prompt is left out: only what kubeadm printed is returned.
     """
     found: list[JoinCommand] = []
     for line in _logical_lines(text):
         for match in _JOIN_RE.finditer(line):
+            if printed_only and _is_typed(line, match.start()):
+                continue
             command = _parse_args(_split_args(line[match.end() :]))
             if command is not None and command not in found:
                 found.append(command)
     return found
+
+
+def typed_command(text: str) -> str | None:
+    """Return the last kubeadm command typed at a shell prompt in ``text``, on one line.
+
+    A paste often starts with the command that produced it (``root@cp:~# kubeadm join ...``);
+    that is what the user ran, not what kubeadm printed, so ``diagnose`` reports it apart.
+    The prompt, ``sudo`` and anything after a shell separator are left out. kubeadm itself
+    prints no line that starts with a kubeadm command other than ``kubeadm join``, so
+    ``kubeadm init ...`` at the start of a line was typed even without a prompt.
+    """
+    typed = None
+    for line in _logical_lines(text):
+        for match in _KUBEADM_RE.finditer(line):
+            other = match.group(1) is None and not line[: match.start()].strip()
+            if other or _is_typed(line, match.start()):
+                rest = line[match.start() :]
+                cut = _SHELL_SEPARATOR_RE.search(rest)
+                typed = " ".join(rest[: cut.start() if cut else len(rest)].split()).rstrip("\\ ")
+    return typed
+
+
+def _is_typed(line: str, start: int) -> bool:
+    """Whether the kubeadm command at ``start`` of ``line`` follows a prompt, trace or sudo."""
+    prefix = line[:start]
+    return bool(prefix.strip()) and _TYPED_PREFIX_RE.search(prefix) is not None
 
 
 def parse_pasted_join(text: str, control_plane: bool | None = None) -> JoinCommand | str:
@@ -162,6 +208,8 @@ def validate_token(value: str) -> str | None:
         return "Enter the bootstrap token from the join command, e.g. abcdef.0123456789abcdef."
     if value == WITHHELD:
         return f"kubeadm withheld the token when it printed this command; {_FRESH_TOKEN}."
+    if PLACEHOLDER_RE.fullmatch(value):
+        return f"The token was left out ({value}) when this command was shared; {_FRESH_TOKEN}."
     if "*" in value:
         return f"This token was masked when it was saved; {_FRESH_TOKEN}."
     if TOKEN_RE.fullmatch(value):
@@ -282,8 +330,9 @@ def _split_args(rest: str) -> list[str]:
     Quotes, Markdown backticks and a dangling continuation backslash (on the last line of a
     paste) are not part of any value.
     """
-    words = (w.strip("`'\"\\") for w in rest.replace(WITHHELD, _WITHHELD_SENTINEL).split())
-    return [w.replace(_WITHHELD_SENTINEL, WITHHELD) for w in words if w]
+    rest = PLACEHOLDER_RE.sub(lambda m: m.group().replace(" ", _SPACE_SENTINEL), rest)
+    words = (w.strip("`'\"\\") for w in rest.split())
+    return [w.replace(_SPACE_SENTINEL, " ") for w in words if w]
 
 
 def _parse_args(args: list[str]) -> JoinCommand | None:
@@ -315,6 +364,6 @@ def _parse_args(args: list[str]) -> JoinCommand | None:
             control_plane = True
     if endpoint is None or token is None:
         return None
-    if token != WITHHELD and not _TOKEN_OR_MASKED_RE.fullmatch(token):
+    if not (_TOKEN_OR_MASKED_RE.fullmatch(token) or PLACEHOLDER_RE.fullmatch(token)):
         return None
     return JoinCommand(control_plane, endpoint, token, hashes, key)
