@@ -68,7 +68,8 @@ def apply_steps(host: Host, steps: Sequence[Step], *, dry_run: bool = False,
         if outcome.status in ("applied", "deferred", "failed"):
             outcome.verified = look_after(host, step)
         outcomes.append(outcome)
-        if outcome.failed or (after_step is not None and not after_step(outcome)):
+        go_on = after_step(outcome) if after_step is not None else True
+        if outcome.failed or not go_on:
             break
     if not dry_run:
         host.forget_cached_facts()

@@ -15,12 +15,18 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from wizard.host.files import atomic_write
 from wizard.i18n import _
 from wizard.kubeadm.secrets import mask_secrets
 from wizard.steps.engine import StepOutcome
 from wizard.steps.step import Step
 from wizard.steps.verify import Looked
+
+if TYPE_CHECKING:
+    from wizard.host.base import Host
 
 OUTPUT_LINES = 30
 """Lines of a verifying command's output that are shown; the rest is counted, not printed."""
@@ -37,7 +43,7 @@ def _clip(output: str) -> list[str]:
     return lines
 
 
-def _answer_lines(looked: Looked) -> list[str]:
+def answer_lines(looked: Looked) -> list[str]:
     """What the command printed (or why nothing was asked), as a transcript would show it."""
     lines = _clip(looked.output) if looked.output.strip() else []
     if looked.note:
@@ -60,7 +66,7 @@ def narration_text(step: Step, outcome: StepOutcome, number: int, total: int) ->
     lines.append(f"Verify: {step.verify}")
     for looked in outcome.verified:
         lines.append(f"  $ {looked.command}")
-        lines += [f"  {line}" for line in _answer_lines(looked)]
+        lines += [f"  {line}" for line in answer_lines(looked)]
     return mask_secrets("\n".join(lines))
 
 
@@ -92,7 +98,7 @@ def _step_section(number: int, step: Step, outcome: StepOutcome) -> list[str]:
     parts.append(f"**Verify:** {step.verify}")
     if outcome.verified:
         transcript = [line for looked in outcome.verified
-                      for line in (f"$ {looked.command}", *_answer_lines(looked))]
+                      for line in (f"$ {looked.command}", *answer_lines(looked))]
         parts.append(_fence("console", "\n".join(transcript)))
     parts.append(f"**Undo:** {step.undo}")
     return parts
@@ -117,3 +123,12 @@ def apply_handout(steps: Sequence[Step], outcomes: Sequence[StepOutcome], *, hos
         parts += ["## Not run", "The apply stopped before these steps:",
                   "\n".join(f"- {title}" for title in not_run)]
     return mask_secrets("\n\n".join(parts) + "\n")
+
+
+def save_handout(host: Host, text: str, *, when: float | None = None) -> Path:
+    """Keep a handout beside the journal it tells (the host's state directory) and return
+    where it is on this machine, for the operator to copy or print."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(when))
+    path = host.path(f"{host.state_dir}/handout-{stamp}.md")
+    atomic_write(path, text.encode("utf-8"), mode=0o644)
+    return path
