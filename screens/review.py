@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Log, ProgressBar, Static
+from textual.worker import get_current_worker
 
 from screens.page import StepPage
 from screens.widgets.narration_panel import NarrationPanel
@@ -170,6 +171,8 @@ class ReviewPage(StepPage):
             number, step = numbers[outcome.step_id]
             self.app.call_from_thread(self._narrate, step, outcome, number, len(steps))
             go_on = panel.wait()
+            if get_current_worker().is_cancelled:  # the app is quitting: no screen to update
+                return False
             self.app.call_from_thread(self._end_narration)
             return go_on
 

@@ -402,7 +402,7 @@ def _cmd_apply(host: Host, choices: WizardChoices, args: argparse.Namespace) -> 
         if done < total:
             print(f"[{done + 1}/{total}] {title}", file=sys.stderr)
 
-    after_step = _narrator(steps) if args.step else None
+    after_step = _narrator(steps) if args.step and not args.dry_run else None
     outcomes = apply_steps(host, steps, dry_run=args.dry_run, progress=progress,
                            after_step=after_step)
     print(outcome_text(outcomes))

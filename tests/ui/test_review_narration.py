@@ -3,6 +3,7 @@ and the verify output, until Enter (Esc stops it); `e` exports the handout (issu
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 from rich.console import Console
@@ -118,3 +119,20 @@ async def test_e_exports_the_handout_into_the_state_dir(demo_app, settle):
         text = handouts[0].read_text(encoding="utf-8")
         assert "# kubeadm-wizard apply: a handout" in text and "```diff" in text
         assert "$ systemctl is-enabled dphys-swapfile" in text
+
+
+async def test_quitting_during_a_pause_ends_the_apply_there(demo_app, settle):
+    app = demo_app("rpi4-bookworm", screen="review")
+    async with app.run_test(size=SIZE) as pilot:
+        await start_stepped_apply(app, pilot, settle)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog) and "apply is running" in app.screen.question
+        await pilot.press("y")
+        await pilot.pause()
+    assert app.return_code == 0
+    for _ in range(50):  # the worker sees the cancel within its 0.1 s poll
+        if not any(w.is_running for w in app.workers):
+            break
+        await asyncio.sleep(0.05)
+    assert begun(app) == ["swap-dphys-swapfile"], "nothing after the pause may run"
