@@ -350,7 +350,7 @@ def _narrator(steps: Sequence[Step]) -> AfterStep:
 
     def after_step(outcome: StepOutcome) -> bool:
         number, step = numbers[outcome.step_id]
-        print(narration_text(step, outcome, number, len(steps)), flush=True)
+        print("\n" + narration_text(step, outcome, number, len(steps)), flush=True)
         if outcome.status not in CHANGED or outcome.failed:
             return True
         last = number == len(steps)
