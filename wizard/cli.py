@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING, NoReturn
 from wizard import __version__
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from wizard.host.base import Host
     from wizard.model import WizardChoices
+    from wizard.steps.engine import AfterStep, StepOutcome
     from wizard.steps.step import Step
 
 SCREEN_NAMES = ("requirements", "network", "bridge", "runtime", "cgroups", "init", "review")
@@ -80,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     apply.add_argument("--dry-run", action="store_true",
                        help="show what would change, change nothing")
+    apply.add_argument("--step", action="store_true",
+                       help="pause after each step: what ran, what changed, the verify output")
+    apply.add_argument("--handout", metavar="FILE.md",
+                       help="write the apply as a Markdown handout (commands, diffs, output)")
     undo = sub("undo", "restore every file the wizard changed and reverse its commands")
     undo.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     sub("demos", "list the simulated hosts")
@@ -319,16 +326,71 @@ def _refuse_read_only(host: Host) -> None:
         raise UsageError("changing this host needs root: run it again with sudo")
 
 
+def _check_narration_options(args: argparse.Namespace) -> None:
+    """Refuse, before the plan is even built, what cannot work: a pause with no one at a
+    terminal to end it, a handout of a dry run, a handout nowhere to go."""
+    if args.step and not sys.stdin.isatty():
+        raise UsageError("--step waits for Enter after each step: it needs a terminal")
+    if args.handout and args.dry_run:
+        raise UsageError("--handout records an apply; --dry-run applies nothing "
+                         "(`plan` shows the dry run)")
+    if args.handout:
+        from pathlib import Path
+
+        folder = Path(args.handout).absolute().parent
+        if not folder.is_dir():
+            raise UsageError(f"--handout {args.handout}: {folder} is not a directory")
+
+
+def _narrator(steps: Sequence[Step]) -> AfterStep:
+    """`apply --step`: after each step that did something, say what happened and wait."""
+    from wizard.steps.handout import CHANGED, narration_text
+
+    numbers = {step.id: (number, step) for number, step in enumerate(steps, 1)}
+
+    def after_step(outcome: StepOutcome) -> bool:
+        number, step = numbers[outcome.step_id]
+        print("\n" + narration_text(step, outcome, number, len(steps)), flush=True)
+        if outcome.status not in CHANGED or outcome.failed:
+            return True
+        last = number == len(steps)
+        try:
+            answer = input("Press Enter to finish " if last
+                           else "Press Enter for the next step (q Enter stops here) ")
+        except EOFError:
+            print()
+            return False
+        return answer.strip().lower() not in ("q", "quit")
+
+    return after_step
+
+
+def _write_handout(path: Path, host: Host, choices: WizardChoices, steps: Sequence[Step],
+                   outcomes: Sequence[StepOutcome]) -> None:
+    from wizard.kube.versions import resolve_minor
+    from wizard.steps.handout import apply_handout
+
+    target = f"Kubernetes 1.{resolve_minor(choices.kubernetes_version)} · {choices.role}"
+    path.write_text(apply_handout(steps, outcomes, host=host.label, target=target),
+                    encoding="utf-8")
+    print(f"Handout written to {path.absolute()}")
+
+
 def _cmd_apply(host: Host, choices: WizardChoices, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from wizard.checks.base import Status
     from wizard.checks.runner import run_checks
     from wizard.report import outcome_text, plan_text
     from wizard.steps import apply_steps, preview
 
+    _check_narration_options(args)
     steps = _planned_steps(host, choices)
     entries = preview(host, steps)
     print(plan_text(entries))
     if not any(not e.already_done for e in entries):
+        if args.handout:
+            print("Nothing to apply: no handout written.")
         return 0
     if not args.dry_run:
         _refuse_read_only(host)
@@ -340,10 +402,17 @@ def _cmd_apply(host: Host, choices: WizardChoices, args: argparse.Namespace) -> 
         if done < total:
             print(f"[{done + 1}/{total}] {title}", file=sys.stderr)
 
-    outcomes = apply_steps(host, steps, dry_run=args.dry_run, progress=progress)
+    after_step = _narrator(steps) if args.step and not args.dry_run else None
+    outcomes = apply_steps(host, steps, dry_run=args.dry_run, progress=progress,
+                           after_step=after_step)
     print(outcome_text(outcomes))
     if args.dry_run:
         return 0
+    if len(outcomes) < len(steps) and not any(o.failed for o in outcomes):
+        print(f"Stopped after step {len(outcomes)} of {len(steps)}: the rest was not run "
+              "(apply again to go on; `undo` reverses what ran).")
+    if args.handout:
+        _write_handout(Path(args.handout), host, choices, steps, outcomes)
     after = run_checks(host, choices)
     reboot = [r.id for r in after if r.after_reboot]
     if reboot:

@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING
 
 from wizard.steps.journal import Journal
 from wizard.steps.step import FileRemove, FileWrite, RouteChange, RunCommand, Step
+from wizard.steps.verify import Looked, look_after
 
 if TYPE_CHECKING:
     from wizard.host.base import Host
     from wizard.host.commands import CommandResult
 
 Progress = Callable[[int, int, str], None]
+AfterStep = Callable[["StepOutcome"], bool]
+"""Called with each step's outcome as soon as it is known; False stops the apply there."""
 
 
 @dataclass(frozen=True)
@@ -28,10 +31,15 @@ class PlanEntry:
 
 @dataclass
 class StepOutcome:
+    """What one step did: what ran (`messages`), the diff of every file it changed, taken just
+    before the change, and the verifying commands with what the host answered right after."""
+
     step_id: str
     title: str
     status: str  # "applied", "unchanged", "deferred", "failed", "dry-run"
     messages: list[str] = field(default_factory=list)
+    diffs: list[str] = field(default_factory=list)
+    verified: list[Looked] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -44,16 +52,24 @@ def preview(host: Host, steps: Sequence[Step]) -> list[PlanEntry]:
 
 
 def apply_steps(host: Host, steps: Sequence[Step], *, dry_run: bool = False,
-                progress: Progress | None = None) -> list[StepOutcome]:
-    """Apply steps in order; stop at the first failure so later steps don't build on it."""
+                progress: Progress | None = None,
+                after_step: AfterStep | None = None) -> list[StepOutcome]:
+    """Apply steps in order; stop at the first failure so later steps don't build on it.
+
+    `after_step` sees each outcome before the next step starts: the narration pauses there
+    so an instructor can talk through it, and the operator may stop the apply at that point.
+    """
     journal = Journal(host)
     outcomes: list[StepOutcome] = []
     for index, step in enumerate(steps):
         if progress:
             progress(index, len(steps), step.title)
         outcome = _apply_one(host, journal, step, dry_run=dry_run)
+        if outcome.status in ("applied", "deferred", "failed"):
+            outcome.verified = look_after(host, step)
         outcomes.append(outcome)
-        if outcome.failed:
+        go_on = after_step(outcome) if after_step is not None else True
+        if outcome.failed or not go_on:
             break
     if not dry_run:
         host.forget_cached_facts()
@@ -77,6 +93,7 @@ def _apply_one(host: Host, journal: Journal, step: Step, *, dry_run: bool) -> St
     for action in step.actions:
         if isinstance(action, FileWrite | FileRemove):
             if not action.holds(host):
+                outcome.diffs.append(action.diff(host))
                 _change_file(host, journal, action)
                 verb = "wrote" if isinstance(action, FileWrite) else "removed"
                 outcome.messages.append(f"{verb} {action.path}")
