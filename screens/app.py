@@ -299,7 +299,7 @@ class WizardApp(App[int]):
         try:
             outcomes = apply_steps(self.host, steps, progress=lambda d, t, title:
                                    self.post_message(ApplyProgress(d, t, title)),
-                                   after_step=self.query_one(ReviewPage).narrator(steps))
+                                   after_step=self.wizard_screen.query_one(ReviewPage).narrator(steps))
         finally:
             self.applying = False
         self.last_apply = (list(steps), outcomes)
