@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from wizard.host.base import Host
-from wizard.i18n import N_
+from wizard.i18n import N_, _
 from wizard.steps.step import FileWrite, RunCommand, Step
 
 HOSTS = "/etc/hosts"
@@ -97,9 +97,9 @@ def set_hostname_step(host: Host, current: str, new: str) -> Step:
     return Step(
         id="hostname-set",
         title=f"Rename the host from {current} to {new}",
-        why=(f"The node registers under its host name, and Kubernetes accepts only DNS-1123 "
-             f"names; {current!r} is not one. (Alternatively keep the host name and choose a "
-             "valid node name for kubeadm.)"),
+        why=_("The node registers under its host name, and Kubernetes accepts only DNS-1123 "
+              "names; {current} is not one. (Alternatively keep the host name and choose a "
+              "valid node name for kubeadm.)").format(current=repr(current)),
         actions=(
             FileWrite(HOSTNAME_FILE, new + "\n"),
             FileWrite(HOSTS, hosts_with_name(host.read_optional(HOSTS) or "", new)),

@@ -10,6 +10,7 @@ import shlex
 from collections.abc import Iterable
 
 from wizard.host.base import Host
+from wizard.i18n import _
 from wizard.steps.step import RunCommand, Step
 
 INSTALLERS = {
@@ -49,13 +50,15 @@ def install_tools_step(host: Host, tools: Iterable[str]) -> Step | None:
     if installer is None or not tools:
         return None
     packages = tuple(dict.fromkeys(package_for(tool, family) for tool in tools))
-    repository = (" cri-tools comes from the Kubernetes package repository (pkgs.k8s.io), "
-                  "which must be set up first." if "crictl" in tools else "")
+    repository = (" " + _("cri-tools comes from the Kubernetes package repository "
+                          "(pkgs.k8s.io), which must be set up first.")
+                  if "crictl" in tools else "")
     return Step(
         id="install-tools",
         title=f"Install {', '.join(packages)}",
-        why=(f"kubeadm's preflight looks for {', '.join(tools)} in PATH (FileExisting-<tool>); "
-             "kubeadm, the kubelet or kube-proxy run them while setting up the node." + repository),
+        why=_("kubeadm's preflight looks for {tools} in PATH (FileExisting-<tool>); kubeadm, "
+              "the kubelet or kube-proxy run them while setting up the node.").format(
+                  tools=", ".join(tools)) + repository,
         actions=(RunCommand(installer + packages, runtime_only=False),),
         verify="; ".join(f"command -v {shlex.quote(tool)}" for tool in tools),
         undo=f"sudo {installer[0]} remove {' '.join(packages)}  (only if nothing else needs them)",

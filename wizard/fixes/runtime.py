@@ -276,8 +276,8 @@ def start_service_step(spec: RuntimeSpec) -> Step:
     return Step(
         id=f"start-{spec.key}",
         title=f"Start {spec.name} now and at boot",
-        why=(f"{spec.name} is installed but not running, so nothing answers on "
-             f"{spec.socket} and kubeadm's CRI check fails."),
+        why=_("{name} is installed but not running, so nothing answers on {socket} and "
+              "kubeadm's CRI check fails.").format(name=spec.name, socket=spec.socket),
         actions=(_enable(spec),),
         verify=f"systemctl is-active {spec.unit}",
         done_when=lambda h: unit_active(h, spec.unit),
@@ -290,8 +290,9 @@ def restart_service_step(spec: RuntimeSpec) -> Step:
     return Step(
         id=f"restart-{spec.key}",
         title=f"Restart {spec.name}",
-        why=(f"{spec.socket} exists but nothing accepts connections on it: the daemon stopped "
-             "or crashed and left its socket behind. A restart recreates it."),
+        why=_("{socket} exists but nothing accepts connections on it: the daemon stopped "
+              "or crashed and left its socket behind. A restart recreates it.").format(
+                  socket=spec.socket),
         actions=(_restart(spec.unit),),
         verify=f"systemctl status {spec.unit}; journalctl -u {spec.unit} -n 20",
         done_when=lambda h: runtime_facts(h, spec).answering,
@@ -377,9 +378,10 @@ def crio_cgroup_step(host: Host, manager: str) -> Step | None:
     return Step(
         id="crio-cgroup-manager",
         title=f"Set CRI-O's cgroup manager to {manager}",
-        why=("CRI-O reads crio.conf, then every crio.conf.d file in name order, and the last "
-             f"cgroup_manager wins; {path} makes it {manager}, the kubelet's driver. CRI-O reads "
-             "its configuration only at start, hence the restart."),
+        why=_("CRI-O reads crio.conf, then every crio.conf.d file in name order, and the last "
+              "cgroup_manager wins; {path} makes it {manager}, the kubelet's driver. CRI-O "
+              "reads its configuration only at start, hence the restart.").format(
+                  path=path, manager=manager),
         actions=(FileWrite(path, content), _restart("crio")),
         verify="crio status config | grep cgroup_manager",
         done_when=lambda h: True,
@@ -399,9 +401,10 @@ def docker_cgroup_step(host: Host, driver: str) -> Step | None:
     return Step(
         id="docker-cgroup-driver",
         title=f"Set Docker's cgroup driver to {driver}",
-        why=("cri-dockerd runs pods through Docker, so Docker's cgroup driver must be the "
-             f"kubelet's ({driver}). It is set in exec-opts of {docker_config.DAEMON_JSON} only: "
-             "dockerd refuses to start when a unit flag sets it as well."),
+        why=_("cri-dockerd runs pods through Docker, so Docker's cgroup driver must be the "
+              "kubelet's ({driver}). It is set in exec-opts of {path} only: dockerd refuses "
+              "to start when a unit flag sets it as well.").format(
+                  driver=driver, path=docker_config.DAEMON_JSON),
         actions=(FileWrite(docker_config.DAEMON_JSON, content), _restart("docker")),
         verify="docker info --format '{{.CgroupDriver}}'",
         done_when=lambda h: True,

@@ -346,9 +346,10 @@ def admin_kubeconfig_step(host: Host, environ: Mapping[str, str] | None = None) 
     return Step(
         id="kubeconfig-admin",
         title=f"Copy admin.conf to {target}",
-        why=(f"kubectl reads ~/.kube/config, so {user.name} can use the cluster without sudo. "
-             "admin.conf holds a client certificate with full control of the cluster, so the "
-             f"copy belongs to {user.name} and nobody else may read it (mode 0600)."),
+        why=_("kubectl reads ~/.kube/config, so {user} can use the cluster without sudo. "
+              "admin.conf holds a client certificate with full control of the cluster, so the "
+              "copy belongs to {user} and nobody else may read it (mode 0600).").format(
+                  user=user.name),
         actions=(FileWrite(target, content, mode=0o600),
                  RunCommand(("chown", owner, kube_dir, target), runtime_only=False)),
         verify=f"sudo -u {user.name} kubectl get nodes",
@@ -374,9 +375,9 @@ def cni_install_step(choices: WizardChoices) -> Step:
     return Step(
         id=f"cni-{cni.key}",
         title=f"Install {cni.name} {cni.version}",
-        why=("Until a pod network runs, every node stays NotReady and CoreDNS Pending; kubeadm "
-             f"leaves the choice to you. This applies {source}: that is what will be fetched "
-             "and run in the cluster."),
+        why=_("Until a pod network runs, every node stays NotReady and CoreDNS Pending; kubeadm "
+              "leaves the choice to you. This applies {source}: that is what will be fetched "
+              "and run in the cluster.").format(source=source),
         actions=tuple(RunCommand(argv, runtime_only=False) for argv in commands),
         verify="kubectl get nodes  shows Ready once the network's Pods run",
         undo=(f"kubectl delete -f {cni.manifest_url}" if cni.manifest_url
@@ -447,9 +448,9 @@ def reset_cleanup_steps(host: Host) -> list[Step]:
         steps.append(Step(
             id="reset-cni0",
             title=f"Delete the {CNI_BRIDGE} bridge",
-            why=(f"The bridge keeps the old pod network's address; the next CNI that creates "
-                 f"{CNI_BRIDGE} with another range fails with 'already has an IP address "
-                 "different from'."),
+            why=_("The bridge keeps the old pod network's address; the next CNI that creates "
+                  "{bridge} with another range fails with 'already has an IP address "
+                  "different from'.").format(bridge=CNI_BRIDGE),
             actions=(RunCommand(("ip", "link", "delete", CNI_BRIDGE)),),
             verify=f"ip link show {CNI_BRIDGE}  says it does not exist",
             undo="Not undoable here: the pod network creates the bridge again.",
@@ -497,10 +498,10 @@ def _kube_chains_step(host: Host, save: str, restore: str, family: str) -> Step 
     return Step(
         id=f"reset-kube-chains-{family}",
         title=f"Remove the {len(chains)} KUBE-* {family} iptables chain(s)",
-        why=(f"kube-proxy and the kubelet left these chains ({shown}); an old cluster's Service "
-             "rules would keep rewriting traffic. Only KUBE-* chains are emptied and deleted, "
-             "by name, in one atomic iptables-restore: never a bare 'iptables -F', which "
-             "would drop the firewall too."),
+        why=_("kube-proxy and the kubelet left these chains ({chains}); an old cluster's "
+              "Service rules would keep rewriting traffic. Only KUBE-* chains are emptied and "
+              "deleted, by name, in one atomic iptables-restore: never a bare 'iptables -F', "
+              "which would drop the firewall too.").format(chains=shown),
         actions=(FileWrite(path, rules, mode=0o600),
                  RunCommand((restore, "--noflush", path))),
         verify=f"sudo {save} | grep -c KUBE-  says 0",

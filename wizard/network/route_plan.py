@@ -15,6 +15,7 @@ import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from wizard.i18n import _
 from wizard.network.lookup import lookup
 from wizard.network.managers.base import PersistError
 from wizard.network.managers.choose import manager_for
@@ -113,16 +114,20 @@ def _live_step(spec: RouteSpec, op: str, context: RouteContext | None) -> Step:
     adding = op == "add"
     listing = f"ip route show {spec.prefix} table {_table_text(spec)}"
     if context is None:
-        why = (f"Packets for {spec.prefix} {'get' if adding else 'lose'} this route; the host "
-               "is not running, so its network configuration brings the change at boot.")
+        why = (_("Packets for {prefix} get this route; the host is not running, so its network "
+                 "configuration brings the change at boot.") if adding else
+               _("Packets for {prefix} lose this route; the host is not running, so its network "
+                 "configuration brings the change at boot.")).format(prefix=spec.prefix)
         verify = f"{listing} {'lists' if adding else 'no longer lists'} it"
     else:
         prediction = predict(context, spec, op)
-        why = (f"Today `ip route get {prediction.probe}` answers: "
-               f"{describe_route_get(prediction.before)}. After the change: "
-               f"{describe_route_get(prediction.after)}.")
+        why = _("Today `ip route get {probe}` answers: {before}. After the change: "
+                "{after}.").format(probe=prediction.probe,
+                                   before=describe_route_get(prediction.before),
+                                   after=describe_route_get(prediction.after))
         if adding and not prediction.decides:
-            why += f" Nothing would use the new route yet: {_unused_reason(context, spec)}."
+            why += " " + _("Nothing would use the new route yet: {reason}.").format(
+                reason=_unused_reason(context, spec))
         verify = (f"ip route get {prediction.probe} answers: {describe_route_get(prediction.after)}"
                   if adding and prediction.decides
                   else f"{listing} {'lists' if adding else 'no longer lists'} it")

@@ -81,8 +81,8 @@ def _file_plan(entry: dict[str, Any]) -> str:
 def _command_plan(entry: dict[str, Any]) -> str:
     if entry.get("undo_argv"):
         return f"run: {shlex.join(entry['undo_argv'])}"
-    why = entry.get("kept_because") or NO_REVERSE
-    return f"kept: {shlex.join(entry['argv'])} ({why})"
+    reason = entry.get("kept_because") or NO_REVERSE
+    return f"kept: {shlex.join(entry['argv'])} ({reason})"
 
 
 def _restore_file(host: Host, entry: dict[str, Any]) -> str:

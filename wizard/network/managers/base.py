@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from wizard.i18n import _
+
 if TYPE_CHECKING:
     from wizard.host.base import Host
     from wizard.network.route_spec import RouteSpec
@@ -34,7 +36,8 @@ class Manager:
 
     @property
     def why(self) -> str:
-        return f"{self.kind} configures {self.dev} at boot and puts this route back each time."
+        return _("{kind} configures {dev} at boot and puts this route back each time.").format(
+            kind=self.kind, dev=self.dev)
 
     def edit(self, text: str | None, spec: RouteSpec, op: str) -> str:
         """The file's new text with the route added (op "add") or removed (op "del")."""

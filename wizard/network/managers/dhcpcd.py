@@ -7,6 +7,7 @@ import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from wizard.i18n import _
 from wizard.network.managers.base import Manager, lines_without, with_newline
 
 if TYPE_CHECKING:
@@ -29,8 +30,9 @@ class Dhcpcd(Manager):
 
     @property
     def why(self) -> str:
-        return (f"dhcpcd configures {self.dev}; its exit hook ({self.path}) runs after every "
-                "DHCP event, and adds a route whenever the interface comes up.")
+        return _("dhcpcd configures {dev}; its exit hook ({path}) runs after every DHCP event, "
+                 "and adds a route whenever the interface comes up.").format(
+                     dev=self.dev, path=self.path)
 
     @staticmethod
     def hook_lines(spec: RouteSpec, dev: str) -> list[str]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, ClassVar
 
+from wizard.i18n import _
 from wizard.network.managers.base import (
     Manager,
     PersistError,
@@ -50,8 +51,9 @@ class Ifupdown(Manager):
 
     @property
     def why(self) -> str:
-        return (f"ifupdown brings {self.dev} up at boot from {self.path}, where an `up` line "
-                "adds a route each time and a `down` line removes it with the link.")
+        return _("ifupdown brings {dev} up at boot from {path}, where an `up` line adds a "
+                 "route each time and a `down` line removes it with the link.").format(
+                     dev=self.dev, path=self.path)
 
     @staticmethod
     def route_lines(spec: RouteSpec, indent: str) -> list[str]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import yaml
 
+from wizard.i18n import _
 from wizard.network.managers.base import (
     Manager,
     PersistError,
@@ -56,8 +57,9 @@ class Netplan(Manager):
 
     @property
     def why(self) -> str:
-        return (f"netplan generates the configuration of {self.dev} at every boot from "
-                f"{self.path}, whose routes are listed under {self.section}.{self.key}.routes.")
+        return _("netplan generates the configuration of {dev} at every boot from {path}, "
+                 "whose routes are listed under {where}.routes.").format(
+                     dev=self.dev, path=self.path, where=f"{self.section}.{self.key}")
 
     @staticmethod
     def item(spec: RouteSpec) -> dict[str, str | int]:

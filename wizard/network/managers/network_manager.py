@@ -8,6 +8,7 @@ import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from wizard.i18n import _
 from wizard.network.managers.base import (
     Manager,
     PersistError,
@@ -53,8 +54,9 @@ class NetworkManager(Manager):
 
     @property
     def why(self) -> str:
-        return (f"NetworkManager brings {self.dev} up with the connection {self.connection!r}, "
-                "whose routes come back whenever the connection is activated.")
+        return _("NetworkManager brings {dev} up with the connection {connection}, whose "
+                 "routes come back whenever the connection is activated.").format(
+                     dev=self.dev, connection=repr(self.connection))
 
     @staticmethod
     def value(spec: RouteSpec) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from wizard.i18n import _
 from wizard.network.managers.base import Manager, PersistError, lines_without, with_newline
 from wizard.network.managers.networkd_match import (
     Unknown,
@@ -36,8 +37,9 @@ class Networkd(Manager):
 
     @property
     def why(self) -> str:
-        return (f"systemd-networkd configures {self.dev} from {self.path} at boot (and drops "
-                "routes it did not configure whenever it reconfigures the link).")
+        return _("systemd-networkd configures {dev} from {path} at boot (and drops routes it "
+                 "did not configure whenever it reconfigures the link).").format(
+                     dev=self.dev, path=self.path)
 
     @staticmethod
     def section(spec: RouteSpec) -> list[str]:
