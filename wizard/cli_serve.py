@@ -36,11 +36,13 @@ def add_serve_command(sub: Callable[[str, str], argparse.ArgumentParser]) -> Non
                        help="without --demo, serve this machine itself (every tab can change it)")
 
 
-def session_command(demo: str | None, screen: str | None = None) -> str:
+def session_command(demo: str | None, screen: str | None = None,
+                    language: str | None = None) -> str:
     """The shell command textual-serve starts for each tab (it takes a string)."""
     argv = [sys.executable, "-m", "wizard.cli_serve", "--session"]
     argv += ["--demo", demo] if demo else []
     argv += ["--screen", screen] if screen else []
+    argv += ["--lang", language] if language else []
     return shlex.join(argv)
 
 
@@ -57,7 +59,8 @@ def cmd_serve(args: argparse.Namespace, usage_error: type[Exception]) -> int:
         from textual_serve.server import Server
     except ImportError:
         raise usage_error("serve needs textual-serve: pip install textual-serve") from None
-    server = Server(session_command(demo, getattr(args, "screen", None)), host=args.bind,
+    server = Server(session_command(demo, getattr(args, "screen", None),
+                                    getattr(args, "lang", None)), host=args.bind,
                     port=args.port, title="kubeadm-wizard",
                     templates_path=asset("serve"))
     print(f"Serving kubeadm-wizard on http://{args.bind}:{args.port} "
@@ -82,10 +85,14 @@ def _session(argv: list[str]) -> int:
     parser.add_argument("--session", action="store_true", required=True)
     parser.add_argument("--demo")
     parser.add_argument("--screen")
+    parser.add_argument("--lang", choices=("en", "ko"))
     args = parser.parse_args(argv)
     from screens.app import run_app
     from wizard.host.base import Host
     from wizard.host.simulated import SimulatedHost
+    from wizard.i18n import default_language, set_language
+
+    set_language(args.lang or default_language())  # a class in Korean: `serve --lang ko`
 
     # textual-serve ends a closed tab's process with a signal: leave through `finally`.
     for number in (signal.SIGTERM, signal.SIGHUP):

@@ -94,3 +94,28 @@ def test_serve_binds_to_loopback_unless_told():
 
     args = build_parser().parse_args(["serve", "--demo", "ready"])
     assert (args.bind, args.port) == ("127.0.0.1", 8000)
+
+
+def test_a_class_in_korean_gets_korean_sessions(monkeypatch, tmp_path):
+    """`serve --lang ko` hands the language to every tab's session, which sets it before the
+    TUI starts. The TUI itself is replaced here (a browser test above runs the real one):
+    only the language it would start in is looked at."""
+    import shlex
+
+    from wizard import cli_serve, i18n
+
+    command = shlex.split(cli_serve.session_command("ready", None, "ko"))
+    assert command[-2:] == ["--lang", "ko"]
+    seen = {}
+
+    def fake_run_app(host, **kwargs):
+        seen["language"] = i18n.current_language()
+        return 0
+
+    monkeypatch.setattr("screens.app.run_app", fake_run_app)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    try:
+        assert cli_serve._session(command[3:]) == 0
+    finally:
+        i18n.set_language("en")
+    assert seen == {"language": "ko"}
