@@ -130,8 +130,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     try:
         if args.command == "demos":
             return _cmd_demos()
@@ -155,17 +153,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             # No choices to read or check: the network commands do not use them, and the
             # answers machinery (YAML) is a fifth of a `routes` run's start-up.
             return _network_command(host, args)
-        choices = make_choices(args)
         if args.command is None:
-            if not (sys.stdin.isatty() and sys.stdout.isatty()):
-                # Textual would start and wait for keys that never come.
-                raise UsageError("needs a terminal; use check, plan or apply")
-            from screens.app import run_app
-
-            answers = getattr(args, "answers", None)
-            return run_app(host, choices, screen=args.screen,
-                           answers_path=Path(answers) if answers else None,
-                           inventory=Path(args.inventory) if args.inventory else None)
+            return _run_tui(host, args)
+        choices = make_choices(args, host)
         if args.command in ("routes", "route", "links"):
             return _network_command(host, args)
         if args.command == "kubeadm":
@@ -220,14 +210,43 @@ def make_host(args: argparse.Namespace) -> Host:
     return Host("/", netns=getattr(args, "netns", None))
 
 
-def make_choices(args: argparse.Namespace) -> WizardChoices:
+def _run_tui(host: Host, args: argparse.Namespace) -> int:
+    """The TUI. A bad answers file is not the end here, as it is for the subcommands: the
+    wizard opens with its problems in a dialog and starts from the choices it would have
+    without the file, and ctrl+s saves to the state directory, never over the bad file."""
+    from pathlib import Path
+
+    from wizard.model import AnswersError
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Textual would start and wait for keys that never come.
+        raise UsageError("needs a terminal; use check, plan or apply")
+    answers = getattr(args, "answers", None)
+    problems = ""
+    try:
+        choices = make_choices(args, host)
+    except AnswersError as error:
+        problems, args.answers = str(error), None
+        choices = make_choices(args, host)
+    from screens.app import run_app
+
+    return run_app(host, choices, screen=args.screen,
+                   answers_path=Path(answers) if answers and not problems else None,
+                   inventory=Path(args.inventory) if args.inventory else None,
+                   answers_problems=problems)
+
+
+def make_choices(args: argparse.Namespace, host: Host) -> WizardChoices:
+    """The session's choices: --answers FILE, else what the last apply on this host used,
+    else the defaults (wizard.steps.applied decides, for every face); then --role and
+    --kubernetes-version on top."""
     from pathlib import Path
 
     from wizard.kube.versions import resolve_minor
-    from wizard.model import WizardChoices
+    from wizard.steps.applied import starting_choices
 
     answers = getattr(args, "answers", None)
-    choices = WizardChoices.load(Path(answers)) if answers else WizardChoices()
+    choices = starting_choices(host, Path(answers) if answers else None).choices
     if getattr(args, "role", None):
         choices.role = args.role
     version = getattr(args, "kubernetes_version", None)
@@ -324,6 +343,7 @@ def _cmd_apply(host: Host, choices: WizardChoices, args: argparse.Namespace) -> 
     from wizard.checks.runner import run_checks
     from wizard.report import outcome_text, plan_text
     from wizard.steps import apply_steps, preview
+    from wizard.steps.applied import record_applied
 
     steps = _planned_steps(host, choices)
     entries = preview(host, steps)
@@ -344,6 +364,10 @@ def _cmd_apply(host: Host, choices: WizardChoices, args: argparse.Namespace) -> 
     print(outcome_text(outcomes))
     if args.dry_run:
         return 0
+    kept = record_applied(host, choices, outcomes)
+    if kept is not None:
+        print(f"The choices this apply used are kept in {kept}: the next session on this "
+              "host starts from them.")
     after = run_checks(host, choices)
     reboot = [r.id for r in after if r.after_reboot]
     if reboot:

@@ -1,0 +1,49 @@
+"""The answers file in the TUI: saving it (ctrl+s) and saying why a given one was not used.
+
+Kept out of screens/app.py so the App stays a shell: where the file goes is the core's
+decision (the host's state directory unless --answers named one), this only says it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import work
+
+from screens.dialogs.answers_problems import AnswersProblemsDialog
+from wizard.steps.applied import applied_path
+
+if TYPE_CHECKING:
+    from wizard.host.base import Host
+    from wizard.model import WizardChoices
+
+
+class AnswersActions:
+    """Mixed into WizardApp (an App), which provides these attributes."""
+
+    host: Host
+    choices: WizardChoices
+    answers_path: Path
+    saved_choices: dict[str, object]
+
+    def show_answers_problems(self, problems: str) -> None:
+        started = ("the choices of the last apply on this host"
+                   if applied_path(self.host).is_file() else "the defaults")
+        self.push_screen(AnswersProblemsDialog(problems, started_from=started,
+                                               saves_to=self.answers_path))
+
+    @work(thread=True, group="answers", exit_on_error=False)
+    def action_save_answers(self) -> None:
+        """Every choice made so far, for `--answers FILE` to replay (secrets are not in it).
+        The toast names the absolute path: a relative one says nothing about where it went."""
+        path = self.answers_path.absolute()
+        try:
+            self.choices.save(path)
+        except OSError as error:
+            self.call_from_thread(self.notify, f"Could not save {path}: {error.strerror} "
+                                  "(--answers FILE saves elsewhere)", severity="error",
+                                  markup=False)
+            return
+        self.saved_choices = self.choices.to_dict()
+        self.call_from_thread(self.notify, f"Saved the answers to {path}", markup=False)
