@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from screens.dialogs.answers_problems import AnswersProblemsDialog
-from wizard.steps.applied import applied_path
 
 if TYPE_CHECKING:
     from wizard.host.base import Host
@@ -26,12 +25,11 @@ class AnswersActions:
     choices: WizardChoices
     answers_path: Path
     saved_choices: dict[str, object]
+    started_from: str
 
     def show_answers_problems(self, problems: str) -> None:
-        started = ("the choices of the last apply on this host"
-                   if applied_path(self.host).is_file() else "the defaults")
-        self.push_screen(AnswersProblemsDialog(problems, started_from=started,
-                                               saves_to=self.answers_path))
+        self.push_screen(AnswersProblemsDialog(problems, started_from=self.started_from,
+                                               saves_to=self.answers_path.absolute()))
 
     @work(thread=True, group="answers", exit_on_error=False)
     def action_save_answers(self) -> None:

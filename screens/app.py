@@ -60,16 +60,23 @@ class WizardApp(AnswersActions, App[int]):
 
     def __init__(self, host: Host, choices: WizardChoices | None = None, *,
                  screen: str | None = None, answers_path: Path | None = None,
-                 inventory: Path | None = None, answers_problems: str = "") -> None:
+                 inventory: Path | None = None, answers_problems: str = "",
+                 started_from: str = "the defaults") -> None:
         """Without `choices`, the session starts where the core says (the last apply's, or
         the defaults); without `answers_path`, ctrl+s saves into the host's state directory.
-        `answers_problems`: why the given answers file was not used (shown on mount)."""
+        `answers_problems`: why an answers file was not used (a dialog on mount says it, and
+        that the session started from `started_from`)."""
         super().__init__()
         self.inventory = inventory
         self.host = host
-        self.choices = choices if choices is not None else starting_choices(host).choices
+        if choices is None:
+            start = starting_choices(host, tolerant=True)
+            choices, started_from = start.choices, start.origin
+            answers_problems = answers_problems or "\n".join(start.problems)
+        self.choices = choices
         self.answers_path = answers_path or default_answers_path(host)
         self.answers_problems = answers_problems
+        self.started_from = started_from
         self.first_step = screen or STEPS[0].id
         self.results: list[CheckResult] = []
         self.plan: dict[str, PlanEntry] = {}
@@ -314,7 +321,8 @@ def _first_clause(message: str) -> str:
 
 def run_app(host: Host, choices: WizardChoices | None = None, *, screen: str | None = None,
             answers_path: Path | None = None, inventory: Path | None = None,
-            answers_problems: str = "") -> int:
+            answers_problems: str = "", started_from: str = "the defaults") -> int:
     host.identity  # noqa: B018  read before the UI starts: the header needs it on mount
     return WizardApp(host, choices, screen=screen, answers_path=answers_path,
-                     inventory=inventory, answers_problems=answers_problems).run() or 0
+                     inventory=inventory, answers_problems=answers_problems,
+                     started_from=started_from).run() or 0

@@ -16,6 +16,7 @@ from wizard import __version__
 if TYPE_CHECKING:
     from wizard.host.base import Host
     from wizard.model import WizardChoices
+    from wizard.steps.applied import StartingChoices
     from wizard.steps.step import Step
 
 SCREEN_NAMES = ("requirements", "network", "bridge", "runtime", "cgroups", "init", "review")
@@ -155,7 +156,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _network_command(host, args)
         if args.command is None:
             return _run_tui(host, args)
-        choices = make_choices(args, host)
+        choices = make_choices(args, host).choices
         if args.command in ("routes", "route", "links"):
             return _network_command(host, args)
         if args.command == "kubeadm":
@@ -216,37 +217,32 @@ def _run_tui(host: Host, args: argparse.Namespace) -> int:
     without the file, and ctrl+s saves to the state directory, never over the bad file."""
     from pathlib import Path
 
-    from wizard.model import AnswersError
-
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Textual would start and wait for keys that never come.
         raise UsageError("needs a terminal; use check, plan or apply")
     answers = getattr(args, "answers", None)
-    problems = ""
-    try:
-        choices = make_choices(args, host)
-    except AnswersError as error:
-        problems, args.answers = str(error), None
-        choices = make_choices(args, host)
+    start = make_choices(args, host, tolerant=True)
     from screens.app import run_app
 
-    return run_app(host, choices, screen=args.screen,
-                   answers_path=Path(answers) if answers and not problems else None,
+    return run_app(host, start.choices, screen=args.screen,
+                   answers_path=Path(answers) if answers and not start.problems else None,
                    inventory=Path(args.inventory) if args.inventory else None,
-                   answers_problems=problems)
+                   answers_problems="\n".join(start.problems), started_from=start.origin)
 
 
-def make_choices(args: argparse.Namespace, host: Host) -> WizardChoices:
+def make_choices(args: argparse.Namespace, host: Host, *,
+                 tolerant: bool = False) -> StartingChoices:
     """The session's choices: --answers FILE, else what the last apply on this host used,
     else the defaults (wizard.steps.applied decides, for every face); then --role and
-    --kubernetes-version on top."""
+    --kubernetes-version on top. `tolerant`: see starting_choices."""
     from pathlib import Path
 
     from wizard.kube.versions import resolve_minor
     from wizard.steps.applied import starting_choices
 
     answers = getattr(args, "answers", None)
-    choices = starting_choices(host, Path(answers) if answers else None).choices
+    start = starting_choices(host, Path(answers) if answers else None, tolerant=tolerant)
+    choices = start.choices
     if getattr(args, "role", None):
         choices.role = args.role
     version = getattr(args, "kubernetes_version", None)
@@ -255,7 +251,7 @@ def make_choices(args: argparse.Namespace, host: Host) -> WizardChoices:
             choices.kubernetes_version = f"1.{resolve_minor(version)}"
         except ValueError as error:
             raise UsageError(str(error)) from None
-    return choices
+    return start
 
 
 def _cmd_demos() -> int:

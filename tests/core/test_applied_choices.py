@@ -103,7 +103,7 @@ def test_a_dry_run_or_a_failed_apply_keeps_no_record(tmp_path):
     path = record_applied(host, choices, [StepOutcome("a", "A", "applied"),
                                           StepOutcome("b", "B", "failed")])
     assert path is not None and applied_choices(host) == choices
-    assert starting_choices(host).source == str(path)
+    assert str(path) in starting_choices(host).origin
     assert not list(path.parent.glob("*.kw-tmp"))  # written through a temporary, renamed
 
 
@@ -113,3 +113,22 @@ def test_a_damaged_record_is_named_not_a_traceback(tmp_path):
     path.write_text("role: boss\n")
     with pytest.raises(AnswersError, match=f"{path}:1: role"):
         starting_choices(host)
+    start = starting_choices(host, tolerant=True)  # the TUI: shown in a dialog, passed over
+    assert start.choices == WizardChoices() and start.origin == "the defaults"
+    assert start.problems == (f"{path}:1: role: 'boss' must be one of control-plane, worker",)
+
+
+def test_a_bad_answers_file_falls_back_to_the_record_when_tolerant(tmp_path):
+    host = SimulatedHost(DEMO, scratch=tmp_path / "demo")
+    applied = WizardChoices(node_name="node-7")
+    path = record_applied(host, applied, [StepOutcome("a", "A", "applied")])
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("pod_subnet: 1\n")
+    with pytest.raises(AnswersError):
+        starting_choices(host, bad)
+    start = starting_choices(host, bad, tolerant=True)
+    assert start.choices == applied and str(path) in start.origin
+    assert start.problems == (f'{bad}:1: pod_subnet: 1 is a number; write "1" in quotes',)
+    good = tmp_path / "good.yaml"
+    WizardChoices(role="worker").save(good)
+    assert starting_choices(host, good).choices.role == "worker"  # --answers wins

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from wizard.host.files import atomic_write
-from wizard.model import WizardChoices
+from wizard.model import AnswersError, WizardChoices
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -80,21 +80,33 @@ def set_aside(host: Host) -> Path | None:
 
 @dataclass(frozen=True)
 class StartingChoices:
-    """The choices a session starts from, and where they came from (said to the operator)."""
+    """The choices a session starts from, said the way the operator is told about them."""
 
     choices: WizardChoices
-    source: str
+    origin: str
+    """The answers file, "the choices of the last apply (PATH)" or "the defaults"."""
+    problems: tuple[str, ...] = ()
+    """Files passed over (tolerant mode only), each AnswersError's text."""
 
 
-def starting_choices(host: Host, answers: Path | None = None) -> StartingChoices:
+def starting_choices(host: Host, answers: Path | None = None, *,
+                     tolerant: bool = False) -> StartingChoices:
     """--answers FILE when given (it always wins), else the last apply's, else the defaults.
 
     Both faces start here: the CLI's `plan` right after `apply` is then empty, and the TUI
-    opens with what the host was set up with. A bad FILE raises AnswersError.
+    opens with what the host was set up with. A file that cannot be used raises AnswersError;
+    `tolerant` (the TUI, which shows the problems) passes over it to the next source instead.
     """
-    if answers is not None:
-        return StartingChoices(WizardChoices.load(answers), str(answers))
-    applied = applied_choices(host)
-    if applied is not None:
-        return StartingChoices(applied, str(applied_path(host)))
-    return StartingChoices(WizardChoices(), "")
+    candidates = [(answers, str(answers))] if answers is not None else []
+    record = applied_path(host)
+    if record.is_file():
+        candidates.append((record, f"the choices of the last apply ({record})"))
+    problems: list[str] = []
+    for path, origin in candidates:
+        try:
+            return StartingChoices(WizardChoices.load(path), origin, tuple(problems))
+        except AnswersError as error:
+            if not tolerant:
+                raise
+            problems.append(str(error))
+    return StartingChoices(WizardChoices(), "the defaults", tuple(problems))
