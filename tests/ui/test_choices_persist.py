@@ -127,6 +127,7 @@ async def session(host: SimulatedHost, answers: Path) -> WizardApp:
     async with app.run_test(size=(80, 24)) as pilot:
         await visit_every_screen(app, pilot)
         app.shown_ok = {field: probe(app) for field, (_, probe) in FIELDS.items()}
+        app.shown_options = list(app.query_one("#advertise-select", Select)._options)
         await pilot.press("ctrl+s")
         await settle_workers(app, pilot, ignore_groups=QUIET)
     return app
@@ -170,3 +171,16 @@ async def test_save_relaunch_save_keeps_the_file(tmp_path, demo):
     app = await session(SimulatedHost(demo, scratch=scratch), answers)  # relaunch
     assert app.choices == EVERYTHING
     assert answers.read_bytes() == first
+
+
+async def test_kubeadm_s_own_address_named_in_the_answers_is_shown_as_this_host_s(tmp_path):
+    """advertise_address: 10.0.2.15 on ubuntu-vagrant is the NAT address kubeadm would pick
+    anyway; replayed, the selector keeps it and does not call it a stranger's."""
+    answers = tmp_path / "answers.yaml"
+    WizardChoices(advertise_address="10.0.2.15").save(answers)
+    saved = answers.read_bytes()
+    app = await session(SimulatedHost("ubuntu-vagrant", scratch=tmp_path / "demo"), answers)
+    assert app.choices.advertise_address == "10.0.2.15"
+    assert answers.read_bytes() == saved
+    labels = [str(label) for label, value in app.shown_options if value == "10.0.2.15"]
+    assert labels == ["10.0.2.15 (enp0s3, named)"]
