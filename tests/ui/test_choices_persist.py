@@ -79,10 +79,12 @@ FIELDS = {
         app.query_one("#config-cni", RadioSet).pressed_button.name == "calico"
         and "calico" in shown(app, "#config-cni-note").lower())),
     "runtime": ("cri-o", lambda app: (
-        "CRI-O (default)" in runtime_select(app)
+        "CRI-O (default)" in runtime_select(app) and "pick" not in runtime_select(app)
         and "criSocket: unix:///var/run/crio/crio.sock" in config_yaml(app))),
     "cri_socket": ("unix:///run/containerd/containerd.sock", lambda app: (
-        "criSocket (chosen): unix:///run/containerd/containerd.sock"
+        app.query_one("#runtime-select", Select).value == "containerd"
+        and "containerd" in runtime_select(app) and "pick" not in runtime_select(app)
+        and "criSocket (chosen): unix:///run/containerd/containerd.sock"
         in shown(app, "#runtime-note")
         and "criSocket: unix:///run/containerd/containerd.sock" in config_yaml(app))),
     "cgroup_driver": ("cgroupfs", lambda app: "cgroupDriver: cgroupfs" in config_yaml(app)),
