@@ -132,3 +132,24 @@ def test_a_bad_answers_file_falls_back_to_the_record_when_tolerant(tmp_path):
     good = tmp_path / "good.yaml"
     WizardChoices(role="worker").save(good)
     assert starting_choices(host, good).choices.role == "worker"  # --answers wins
+
+
+def test_answers_are_saved_in_the_state_directory_or_without_root_the_user_s(
+        tmp_path, monkeypatch):
+    from wizard.host.base import Host
+    from wizard.steps.applied import default_answers_path
+
+    class AsRoot(Host):
+        def _is_root(self) -> bool:
+            return True
+
+    class NotRoot(Host):
+        def _is_root(self) -> bool:
+            return False
+
+    root = tmp_path / "root"
+    root.mkdir()
+    assert default_answers_path(AsRoot(root)) == root / "var/lib/kubeadm-wizard/answers.yaml"
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    assert (default_answers_path(NotRoot(root))
+            == tmp_path / "state/kubeadm-wizard/answers.yaml")

@@ -37,7 +37,11 @@ def applied_path(host: Host) -> Path:
 
 
 def default_answers_path(host: Host) -> Path:
-    """The real, absolute path the TUI saves the answers to when none was given."""
+    """The real, absolute path the TUI saves the answers to when none was given: the host's
+    state directory, or without root (which cannot write there) the user's state directory."""
+    if host.read_only:
+        home = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+        return (Path(home) / "kubeadm-wizard" / ANSWERS_NAME).absolute()
     return host.path(f"{host.state_dir}/{ANSWERS_NAME}").absolute()
 
 
