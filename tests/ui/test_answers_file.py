@@ -151,11 +151,13 @@ async def test_apply_then_relaunch_plans_nothing(tmp_path, tui_from_the_command_
         assert WizardChoices.load(record) == app.choices
 
     again = tui_from_the_command_line("--demo", "ubuntu-vagrant")
+    notices = record_notices(again)
     async with again.run_test(size=(80, 24)) as pilot:
         await settle(again, pilot, ignore_groups=("network-monitor",))
         assert again.choices.advertise_address == "192.168.56.10"
         pending = [e.step.id for e in again.query_one(ReviewPage).entries if not e.already_done]
         assert pending == []
+        assert f"Starting from the choices of the last apply ({record})." in notices
 
 
 async def test_a_damaged_apply_record_is_shown_too_and_the_session_starts_from_defaults(
