@@ -27,9 +27,16 @@ class AnswersActions:
     saved_choices: dict[str, object]
     started_from: str
 
-    def show_answers_problems(self, problems: str) -> None:
-        self.push_screen(AnswersProblemsDialog(problems, started_from=self.started_from,
-                                               saves_to=self.answers_path.absolute()))
+    answers_problems: str
+
+    def announce_start(self) -> None:
+        """On mount: why an answers file was not used, or where the choices came from."""
+        if self.answers_problems:
+            self.push_screen(AnswersProblemsDialog(self.answers_problems,
+                                                   started_from=self.started_from,
+                                                   saves_to=self.answers_path.absolute()))
+        elif self.started_from != "the defaults":
+            self.notify(f"Starting from {self.started_from}.", markup=False)
 
     @work(thread=True, group="answers", exit_on_error=False)
     def action_save_answers(self) -> None:

@@ -108,10 +108,7 @@ class WizardApp(AnswersActions, App[int]):
         if self.inventory is not None:
             self.action_cluster()
         self._check_size(self.size.width, self.size.height)
-        if self.answers_problems:
-            self.show_answers_problems(self.answers_problems)
-        elif self.started_from != "the defaults":
-            self.notify(f"Starting from {self.started_from}.", markup=False)
+        self.announce_start()
 
     def on_resize(self, event: events.Resize) -> None:
         self._check_size(event.size.width, event.size.height)
