@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Input
 
 from screens.app import WizardApp
 from screens.dialogs.answers_problems import AnswersProblemsDialog
@@ -132,29 +133,37 @@ async def test_a_good_answers_file_opens_no_dialog_and_is_saved_back_to(
         assert app.answers_path == good and app.choices.role == "worker"
 
 
-async def test_apply_then_relaunch_plans_nothing(tmp_path, tui_from_the_command_line, settle):
-    """Choose the host-only address, apply everything; the next session (no --answers)
-    starts from what was applied, so its plan is empty and the address is still chosen."""
-    app = tui_from_the_command_line("--demo", "ubuntu-vagrant", "--demo-reset",
-                                    "--screen", "network")
+@pytest.mark.parametrize("demo", ["ready", "rpi4-bookworm", "ubuntu-vagrant"])
+async def test_apply_then_relaunch_plans_nothing(demo, tui_from_the_command_line, settle):
+    """Make a choice on a screen (the host-only address on ubuntu-vagrant, the pod range
+    elsewhere), apply everything; the next session (no --answers) starts from what was
+    applied, so its plan is empty and the choice is still made."""
+    quiet = ("network-monitor",)
+    app = tui_from_the_command_line("--demo", demo, "--demo-reset", "--screen", "network")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot, ignore_groups=("network-monitor",))
-        await pilot.click("#use-suggested")
-        await settle(app, pilot, ignore_groups=("network-monitor",))
-        assert app.choices.advertise_address == "192.168.56.10"
+        await settle(app, pilot, ignore_groups=quiet)
+        if demo == "ubuntu-vagrant":
+            await pilot.click("#use-suggested")
+            chosen = {"advertise_address": "192.168.56.10"}
+        else:
+            await pilot.press("6")
+            app.query_one("#subnet-pod", Input).value = "10.32.0.0/16"  # as typing does
+            chosen = {"pod_subnet": "10.32.0.0/16"}
+        await settle(app, pilot, ignore_groups=quiet)
+        assert {key: getattr(app.choices, key) for key in chosen} == chosen
         await pilot.press("a")
         await pilot.press("y")
-        await settle(app, pilot, ignore_groups=("network-monitor",))
+        await settle(app, pilot, ignore_groups=quiet)
         assert app.last_apply is not None
         assert not any(o.failed for o in app.last_apply[1])
         record = app.host.path(f"{app.host.state_dir}/{APPLIED_NAME}")
         assert WizardChoices.load(record) == app.choices
 
-    again = tui_from_the_command_line("--demo", "ubuntu-vagrant")
+    again = tui_from_the_command_line("--demo", demo)
     notices = record_notices(again)
     async with again.run_test(size=(80, 24)) as pilot:
-        await settle(again, pilot, ignore_groups=("network-monitor",))
-        assert again.choices.advertise_address == "192.168.56.10"
+        await settle(again, pilot, ignore_groups=quiet)
+        assert {key: getattr(again.choices, key) for key in chosen} == chosen
         pending = [e.step.id for e in again.query_one(ReviewPage).entries if not e.already_done]
         assert pending == []
         assert f"Starting from the choices of the last apply ({record})." in notices
