@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from screens.dialogs.answers_problems import AnswersProblemsDialog
+from wizard.steps.applied import record_applied
 
 if TYPE_CHECKING:
     from wizard.host.base import Host
     from wizard.model import WizardChoices
+    from wizard.steps.engine import StepOutcome
 
 
 class AnswersActions:
@@ -52,3 +54,11 @@ class AnswersActions:
             return
         self.saved_choices = self.choices.to_dict()
         self.call_from_thread(self.notify, f"Saved the answers to {path}", markup=False)
+
+    def keep_applied_choices(self, outcomes: list[StepOutcome]) -> None:
+        """From the apply worker: the choices it acted on go beside the journal."""
+        try:
+            record_applied(self.host, self.choices, outcomes)
+        except OSError as error:  # the apply happened: say so, and that the record is missing
+            self.call_from_thread(self.notify, "The applied choices were not kept: "
+                                  f"{error.strerror}", severity="warning", markup=False)

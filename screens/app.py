@@ -286,7 +286,6 @@ class WizardApp(AnswersActions, App[int]):
     def apply_plan(self, steps) -> None:
         """Apply, and keep the choices it acted on beside the journal (the next session on
         this host starts from them)."""
-        from wizard.steps.applied import record_applied
         from wizard.steps.engine import apply_steps
 
         self.applying = True
@@ -295,7 +294,7 @@ class WizardApp(AnswersActions, App[int]):
                                    self.post_message(ApplyProgress(d, t, title)))
         finally:
             self.applying = False
-        record_applied(self.host, self.choices, outcomes)
+        self.keep_applied_choices(outcomes)
         self.last_apply = (list(steps), outcomes)
         self.post_message(ApplyFinished(outcomes))
 

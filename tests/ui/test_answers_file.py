@@ -182,3 +182,23 @@ async def test_a_damaged_apply_record_is_shown_too_and_the_session_starts_from_d
         assert (str(app.screen.query_one("#answers-problems-text").content)
                 == f"{record}:1: role: 'boss' must be one of control-plane, worker")
         assert app.choices == WizardChoices()
+
+
+async def test_an_apply_whose_record_cannot_be_written_still_finishes_and_says_so(
+        tmp_path, monkeypatch, settle):
+    """A full disk is simulated (a stand-in for record_applied that raises ENOSPC: nothing
+    here can fill a disk safely); the apply's end must still be shown."""
+    def full_disk(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("screens.answers.record_applied", full_disk)
+    app = WizardApp(SimulatedHost("rpi4-bookworm", scratch=tmp_path / "demo"))
+    notices = record_notices(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert app.last_apply is not None
+    assert "The applied choices were not kept: No space left on device" in notices
+    assert "Applied. Re-checking the host." in notices
