@@ -11,6 +11,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer
 
+from screens.answers import AnswersActions
 from screens.bridge import BridgePage
 from screens.cgroups import CgroupsPage
 from screens.commands import WizardCommands
@@ -34,15 +35,15 @@ from wizard.host.base import Host
 from wizard.kube.versions import resolve_minor
 from wizard.model import WizardChoices
 from wizard.resources import asset, lesson
+from wizard.steps.applied import default_answers_path, starting_choices
 from wizard.steps.engine import PlanEntry
 
-DEFAULT_ANSWERS = "kubeadm-wizard-answers.yaml"
 _PAGE_ACTIONS = frozenset({"go", "recheck", "apply", "cluster", "lesson"})
 PAGES: tuple[type[StepPage], ...] = (RequirementsPage, NetworkPage, BridgePage, RuntimePage,
                                      CgroupsPage, InitJoinPage, ReviewPage)
 
 
-class WizardApp(App[int]):
+class WizardApp(AnswersActions, App[int]):
     TITLE = "kubeadm-wizard"
     CSS_PATH = str(asset("tcss", "wizard.tcss"))
     COMMANDS = App.COMMANDS | {WizardCommands}
@@ -60,12 +61,23 @@ class WizardApp(App[int]):
 
     def __init__(self, host: Host, choices: WizardChoices | None = None, *,
                  screen: str | None = None, answers_path: Path | None = None,
-                 inventory: Path | None = None) -> None:
+                 inventory: Path | None = None, answers_problems: str = "",
+                 started_from: str = "the defaults") -> None:
+        """Without `choices`, the session starts where the core says (the last apply's, or
+        the defaults); without `answers_path`, ctrl+s saves into the host's state directory.
+        `answers_problems`: why an answers file was not used (a dialog on mount says it, and
+        that the session started from `started_from`)."""
         super().__init__()
         self.inventory = inventory
         self.host = host
-        self.choices = choices or WizardChoices()
-        self.answers_path = answers_path or Path(DEFAULT_ANSWERS)
+        if choices is None:
+            start = starting_choices(host, tolerant=True)
+            choices, started_from = start.choices, start.origin
+            answers_problems = answers_problems or "\n".join(start.problems)
+        self.choices = choices
+        self.answers_path = answers_path or default_answers_path(host)
+        self.answers_problems = answers_problems
+        self.started_from = started_from
         self.first_step = screen or STEPS[0].id
         self.results: list[CheckResult] = []
         self.plan: dict[str, PlanEntry] = {}
@@ -103,6 +115,7 @@ class WizardApp(App[int]):
         if self.inventory is not None:
             self.action_cluster()
         self._check_size(self.size.width, self.size.height)
+        self.announce_start()
 
     def on_resize(self, event: events.Resize) -> None:
         self._check_size(event.size.width, event.size.height)
@@ -239,19 +252,6 @@ class WizardApp(App[int]):
         self.notify(message.error, title="The checks could not run", severity="error",
                     markup=False)
 
-    @work(thread=True, group="answers", exit_on_error=False)
-    def action_save_answers(self) -> None:
-        """Every choice made so far, for `--answers FILE` to replay (secrets are not in it)."""
-        try:
-            self.choices.save(self.answers_path)
-        except OSError as error:
-            self.call_from_thread(self.notify, f"Could not save {self.answers_path}: "
-                                  f"{error.strerror}", severity="error", markup=False)
-            return
-        self.saved_choices = self.choices.to_dict()
-        self.call_from_thread(self.notify, f"Saved the answers to {self.answers_path}",
-                              markup=False)
-
     async def action_quit(self) -> None:
         """Quit, but never silently past a running apply or choices not yet saved."""
         if self.applying:
@@ -293,6 +293,8 @@ class WizardApp(App[int]):
 
     @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
     def apply_plan(self, steps) -> None:
+        """Apply, and keep the choices it acted on beside the journal (the next session on
+        this host starts from them)."""
         from wizard.steps.engine import apply_steps
 
         self.applying = True
@@ -302,6 +304,7 @@ class WizardApp(App[int]):
                                    after_step=self.wizard_screen.query_one(ReviewPage).narrator(steps))
         finally:
             self.applying = False
+        self.keep_applied_choices(outcomes)
         self.last_apply = (list(steps), outcomes)
         self.post_message(ApplyFinished(outcomes))
 
@@ -326,7 +329,9 @@ def _first_clause(message: str) -> str:
 
 
 def run_app(host: Host, choices: WizardChoices | None = None, *, screen: str | None = None,
-            answers_path: Path | None = None, inventory: Path | None = None) -> int:
+            answers_path: Path | None = None, inventory: Path | None = None,
+            answers_problems: str = "", started_from: str = "the defaults") -> int:
     host.identity  # noqa: B018  read before the UI starts: the header needs it on mount
     return WizardApp(host, choices, screen=screen, answers_path=answers_path,
-                     inventory=inventory).run() or 0
+                     inventory=inventory, answers_problems=answers_problems,
+                     started_from=started_from).run() or 0

@@ -126,8 +126,11 @@ class RuntimePage(StepPage):
                 return
             choices.cri_socket = ""
         else:
-            socket = CRI_FOR_CHOICE[str(event.value)].socket
-            if (choices.runtime, choices.cri_socket) == (event.value, socket):
+            if event.value == choices.runtime and choices.cri_socket:
+                # The Select shows the chosen runtime (it posts Changed when it is filled from
+                # the choices on mount): the socket chosen with it, perhaps not the runtime's
+                # usual one (an answers file's), stays.
                 return
+            socket = CRI_FOR_CHOICE[str(event.value)].socket
             choices.runtime, choices.cri_socket = str(event.value), socket
         self.app.action_recheck()

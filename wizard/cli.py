@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from wizard.host.base import Host
     from wizard.model import WizardChoices
+    from wizard.steps.applied import StartingChoices
     from wizard.steps.engine import AfterStep, StepOutcome
     from wizard.steps.step import Step
 
@@ -137,8 +138,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     try:
         if args.command == "demos":
             return _cmd_demos()
@@ -162,17 +161,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             # No choices to read or check: the network commands do not use them, and the
             # answers machinery (YAML) is a fifth of a `routes` run's start-up.
             return _network_command(host, args)
-        choices = make_choices(args)
         if args.command is None:
-            if not (sys.stdin.isatty() and sys.stdout.isatty()):
-                # Textual would start and wait for keys that never come.
-                raise UsageError("needs a terminal; use check, plan or apply")
-            from screens.app import run_app
-
-            answers = getattr(args, "answers", None)
-            return run_app(host, choices, screen=args.screen,
-                           answers_path=Path(answers) if answers else None,
-                           inventory=Path(args.inventory) if args.inventory else None)
+            return _run_tui(host, args)
+        choices = make_choices(args, host).choices
         if args.command in ("routes", "route", "links"):
             return _network_command(host, args)
         if args.command == "kubeadm":
@@ -227,14 +218,38 @@ def make_host(args: argparse.Namespace) -> Host:
     return Host("/", netns=getattr(args, "netns", None))
 
 
-def make_choices(args: argparse.Namespace) -> WizardChoices:
+def _run_tui(host: Host, args: argparse.Namespace) -> int:
+    """The TUI. A bad answers file is not the end here, as it is for the subcommands: the
+    wizard opens with its problems in a dialog and starts from the choices it would have
+    without the file, and ctrl+s saves to the state directory, never over the bad file."""
+    from pathlib import Path
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Textual would start and wait for keys that never come.
+        raise UsageError("needs a terminal; use check, plan or apply")
+    answers = getattr(args, "answers", None)
+    start = make_choices(args, host, tolerant=True)
+    from screens.app import run_app
+
+    return run_app(host, start.choices, screen=args.screen,
+                   answers_path=Path(answers) if answers and not start.problems else None,
+                   inventory=Path(args.inventory) if args.inventory else None,
+                   answers_problems="\n".join(start.problems), started_from=start.origin)
+
+
+def make_choices(args: argparse.Namespace, host: Host, *,
+                 tolerant: bool = False) -> StartingChoices:
+    """The session's choices: --answers FILE, else what the last apply on this host used,
+    else the defaults (wizard.steps.applied decides, for every face); then --role and
+    --kubernetes-version on top. `tolerant`: see starting_choices."""
     from pathlib import Path
 
     from wizard.kube.versions import resolve_minor
-    from wizard.model import WizardChoices
+    from wizard.steps.applied import starting_choices
 
     answers = getattr(args, "answers", None)
-    choices = WizardChoices.load(Path(answers)) if answers else WizardChoices()
+    start = starting_choices(host, Path(answers) if answers else None, tolerant=tolerant)
+    choices = start.choices
     if getattr(args, "role", None):
         choices.role = args.role
     version = getattr(args, "kubernetes_version", None)
@@ -243,7 +258,7 @@ def make_choices(args: argparse.Namespace) -> WizardChoices:
             choices.kubernetes_version = f"1.{resolve_minor(version)}"
         except ValueError as error:
             raise UsageError(str(error)) from None
-    return choices
+    return start
 
 
 def _cmd_demos() -> int:
@@ -383,6 +398,7 @@ def _cmd_apply(host: Host, choices: WizardChoices, args: argparse.Namespace) -> 
     from wizard.checks.runner import run_checks
     from wizard.report import outcome_text, plan_text
     from wizard.steps import apply_steps, preview
+    from wizard.steps.applied import record_applied
 
     _check_narration_options(args)
     steps = _planned_steps(host, choices)
@@ -413,6 +429,10 @@ def _cmd_apply(host: Host, choices: WizardChoices, args: argparse.Namespace) -> 
               "(apply again to go on; `undo` reverses what ran).")
     if args.handout:
         _write_handout(Path(args.handout), host, choices, steps, outcomes)
+    kept = record_applied(host, choices, outcomes)
+    if kept is not None:
+        print(f"The choices this apply used are kept in {kept}: the next session on this "
+              "host starts from them.")
     after = run_checks(host, choices)
     reboot = [r.id for r in after if r.after_reboot]
     if reboot:

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from wizard import answers_schema
+from wizard.host.files import atomic_write
 
 ROLES = ("control-plane", "worker")
 RUNTIMES = ("containerd", "cri-o", "docker")
@@ -89,7 +90,9 @@ class WizardChoices:
         return cls(**values, routes=routes)
 
     def save(self, path: Path) -> None:
-        path.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False), encoding="utf-8")
+        """Atomically, creating the directory (the default place is the host's state
+        directory, which does not exist before the first save or apply)."""
+        atomic_write(path, yaml.safe_dump(self.to_dict(), sort_keys=False).encode())
 
     @classmethod
     def load(cls, path: Path) -> WizardChoices:

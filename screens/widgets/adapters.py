@@ -110,7 +110,10 @@ class AdaptersPanel(Vertical):
         options += [(f"{a.address} ({a.dev})", a.address) for a in facts.candidates
                     if a.address != facts.kubeadm_address]
         if chosen and chosen not in {value for _label, value in options}:
-            options.append((f"{chosen} (not an address of this host)", chosen))
+            # kubeadm's own pick, named in the choices (an answers file may): still this host's.
+            where = (f"{facts.default_dev}, named" if chosen == facts.kubeadm_address
+                     else "not an address of this host")
+            options.append((f"{chosen} ({where})", chosen))
         select = self.query_one("#advertise-select", Select)
         self.shown_choice = chosen
         select.set_options(options)

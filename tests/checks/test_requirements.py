@@ -591,6 +591,31 @@ def test_a_hostname_on_loopback_is_reported_with_its_address(tmp_path):
     result = hostname(CheckContext(host, WizardChoices()))
     assert result.observed == "k8s-cp-1 (127.0.1.1 in /etc/hosts)"
     assert "127.0.1.1, a loopback address" in result.message
+    assert "choose the advertise address on the Network screen" in result.message
+    chosen = hostname(CheckContext(host, WizardChoices(advertise_address="192.168.56.10")))
+    assert "127.0.1.1, a loopback address" in chosen.message
+    assert "sets node-ip to 192.168.56.10, the chosen advertise address" in chosen.message
+    assert "Network screen" not in chosen.message
+
+
+def test_the_ubuntu_vagrant_description_matches_what_the_hostname_check_reports(tmp_path):
+    """The demo's description promises the Hostname check points out 127.0.1.1 (issue 10 §7)."""
+    import yaml
+
+    from wizard.checks.base import CheckContext
+    from wizard.checks.requirements.identity import hostname
+    from wizard.host.simulated import SimulatedHost
+    from wizard.model import WizardChoices
+    from wizard.resources import asset
+
+    description = " ".join(yaml.safe_load(
+        asset("demos", "ubuntu-vagrant", "host.yaml").read_text())["description"].split())
+    assert "maps k8s-cp-1 to 127.0.1.1" in description
+    assert "which the Hostname check points out" in description
+    host = SimulatedHost("ubuntu-vagrant", scratch=tmp_path / "demo")
+    result = hostname(CheckContext(host, WizardChoices()))
+    assert result.observed == "k8s-cp-1 (127.0.1.1 in /etc/hosts)"
+    assert "default route" in result.message and "NAT adapter" in result.message
 
 
 # ------------------------------------------ the memory cgroup of an image not yet booted

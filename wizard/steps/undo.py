@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING, Any
 
+from wizard.steps.applied import applied_path, set_aside
 from wizard.steps.journal import Journal
 from wizard.steps.step import RouteChange
 
@@ -28,6 +29,9 @@ def undo_preview(host: Host) -> list[str]:
             lines.append(f"run: {_route_text(_reverse_op(entry), entry['route'])}")
         elif entry["event"] == "command" and entry.get("ran"):
             lines.append(_command_plan(entry))
+    if lines and applied_path(host).is_file():
+        lines.append("set aside the choices of the last apply (the next session starts from "
+                     "the defaults)")
     return lines
 
 
@@ -57,6 +61,10 @@ def undo_all(host: Host) -> list[str]:
         elif entry["event"] == "command" and entry.get("ran"):
             done.append(_command_plan(entry))
     journal.archive()
+    aside = set_aside(host)
+    if aside is not None:
+        done.append(f"set aside the applied choices ({aside.name}): the next session starts "
+                    "from the defaults")
     return done
 
 

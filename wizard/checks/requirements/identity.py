@@ -70,7 +70,12 @@ def hostname(ctx: CheckContext) -> CheckResult:
     if hosts is not None and in_hosts_file(hosts, name):
         address = hosts_addresses(hosts, name)[0]
         message = ""
-        if address.startswith("127.") or address == "::1":
+        chosen = ctx.choices.advertise_address
+        if (address.startswith("127.") or address == "::1") and chosen:
+            message = (f"{name} maps to {address}, a loopback address (the Debian/Ubuntu "
+                       "convention); it does not decide the node IP here: the wizard's kubeadm "
+                       f"configuration sets node-ip to {chosen}, the chosen advertise address")
+        elif address.startswith("127.") or address == "::1":
             message = (f"{name} maps to {address}, a loopback address (the Debian/Ubuntu "
                        "convention): other nodes cannot use it, so the kubelet takes its node "
                        "IP from the default route instead; where that is a NAT adapter, choose "
