@@ -64,6 +64,7 @@ from wizard.steps.engine import StepOutcome, apply_steps
 from wizard.steps.step import Step
 
 _UNREACHABLE = {"screen": "network", "command": "ip route get <API server address>"}
+_RUN_KEYS = frozenset({"go_fix", "fresh_join", "reveal", "install_cni"})
 
 
 class InitJoinPage(StepPage):
@@ -81,8 +82,8 @@ class InitJoinPage(StepPage):
 
     BINDINGS = [
         Binding("g", "go_fix", "Go to the fix"),
-        Binding("j", "fresh_join", "New join command"),
-        Binding("s", "reveal", "Show/hide secrets"),
+        Binding("j", "fresh_join", "New join"),
+        Binding("s", "reveal", "Secrets"),
         Binding("c", "install_cni", "Install CNI"),
     ]
 
@@ -153,6 +154,9 @@ class InitJoinPage(StepPage):
                 yield ResetPanel()
             with TabPane("Diagnose", id="ij-diagnose"), VerticalScroll(classes="pane-scroll"):
                 yield DiagnoseBox()
+
+    def on_tabbed_content_tab_activated(self, _event: TabbedContent.TabActivated) -> None:
+        self.refresh_bindings()  # the run's keys come and go with the Run tab
 
     def on_mount(self) -> None:
         self.query_one(RunPanel).set_action(self.action)
@@ -362,6 +366,11 @@ class InitJoinPage(StepPage):
 
     # -------------------------------------------------------------------- end panel
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The run's keys act on the Run tab, where its outcome is shown; so the footer has
+        room for them beside the app's keys at 80 columns."""
+        tabs = next(iter(self.query("#ij-tabs").results(TabbedContent)), None)
+        if action in _RUN_KEYS and (tabs is None or tabs.active != "ij-run"):
+            return False
         end = self._end
         if action == "go_fix":
             return bool(end and end.fix_screen and not (end.result and end.result.succeeded))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from screen_text import footer, page_lines, shown_checks
 from settling import settle_workers
+from test_init_join import live_app, run_kubeadm  # noqa: F401  (live_app is a fixture)
 from textual.widgets import DataTable, TabbedContent, TabPane
 
 from screens.flow import STEPS
@@ -121,14 +122,36 @@ async def test_the_footer_shows_every_key_whatever_has_the_focus(demo_app, demo)
                     widget.focus()
                     await pilot.pause()
                     line = footer(app)
-                    keys = [(app.get_key_display(binding), binding.description)
-                            for _, binding, enabled, _ in app.screen.active_bindings.values()
-                            if binding.show and enabled]
-                    for key, description in keys:
-                        assert f"{key} {description}" in line, (step.id, pane_id, widget, line)
+                    for key in footer_keys(app):
+                        assert key in line, (step.id, pane_id, widget, line)
                     assert "^s Save answers" in line
                     checked += 1
         assert checked > 20
+
+
+def footer_keys(app) -> list[str]:
+    return [f"{app.get_key_display(binding)} {binding.description}"
+            for _, binding, enabled, _ in app.screen.active_bindings.values()
+            if binding.show and enabled]
+
+
+async def test_after_a_successful_init_the_footer_still_fits(live_app):  # noqa: F811
+    """The run's keys (new join command, secrets, CNI) join the app's on the Run tab; on the
+    Checks tab, beside the table's keys, they are not offered (they act on the run's output)."""
+    app = live_app("init-success")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await run_kubeadm(app, pilot)
+        keys = footer_keys(app)
+        assert {"j New join", "s Secrets", "c Install CNI", "^s Save answers"} <= set(keys)
+        assert all(key in footer(app) for key in keys), footer(app)
+        app.query_one("#ij-tabs", TabbedContent).active = "ij-checks"
+        await settle(app, pilot)
+        app.query_one("#init").query_one(CheckList).query_one(DataTable).focus()
+        await pilot.pause()
+        keys = footer_keys(app)
+        assert "s Secrets" not in keys and "space In/out of plan" in keys
+        assert all(key in footer(app) for key in keys), footer(app)
 
 
 IPROUTE_BY_RANK = ("Destination", "Gateway", "Dev", "Metric", "Type", "Table", "Source",
