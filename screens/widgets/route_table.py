@@ -172,7 +172,7 @@ class RouteTablePanel(Vertical):
     DEFAULT_CSS = """
     RouteTablePanel #route-status { height: auto; max-height: 2; color: $text-muted; }
     RouteTablePanel RouteView { height: 1fr; min-height: 4; scrollbar-size-horizontal: 0;
-                                scrollbar-size-vertical: 1; }
+                                scrollbar-size-vertical: 1; scrollbar-gutter: stable; }
     RouteTablePanel #route-detail { height: auto; max-height: 3; }
     RouteTablePanel Collapsible { padding: 0; border: none; }
     RouteTablePanel Collapsible Contents { padding: 0 0 0 2; height: auto; max-height: 8;

@@ -197,7 +197,7 @@ class RouteView(ScrollView, can_focus=True):
 
     @property
     def _line_width(self) -> int:
-        return sum(column.width + 1 for _, column in self.shown) - 1
+        return max(sum(column.width + 1 for _, column in self.shown) - 1, 0)
 
     # ------------------------------------------------------------- movement
     def _page_height(self) -> int:
