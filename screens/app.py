@@ -104,7 +104,8 @@ class WizardApp(AnswersActions, App[int]):
             with ContentSwitcher(id="pages", initial=self.first_step):
                 for page in PAGES:
                     yield page(id=page.STEP_ID)
-        yield Footer(show_command_palette=False)  # 80 columns: ctrl+p is in the README
+        # 80 columns: compact, so a table's keys and the app's all fit; ctrl+p is in the README
+        yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self.refresh_banner()

@@ -63,6 +63,8 @@ from wizard.model import JoinSecrets, WizardChoices
 from wizard.steps.engine import apply_steps
 from wizard.steps.step import Step
 
+_RUN_KEYS = frozenset({"go_fix", "fresh_join", "reveal", "install_cni"})
+
 
 class InitJoinPage(StepPage):
     STEP_ID = "init"
@@ -78,8 +80,8 @@ class InitJoinPage(StepPage):
 
     BINDINGS = [
         Binding("g", "go_fix", "Go to the fix"),
-        Binding("j", "fresh_join", "New join command"),
-        Binding("s", "reveal", "Show/hide secrets"),
+        Binding("j", "fresh_join", "New join"),
+        Binding("s", "reveal", "Secrets"),
         Binding("c", "install_cni", "Install CNI"),
     ]
 
@@ -131,6 +133,9 @@ class InitJoinPage(StepPage):
         return endpoint_problem_here(endpoint, own_addresses=self._own_addresses,
                                      pod_subnet=choices.pod_subnet,
                                      service_subnet=choices.service_subnet)
+
+    def on_tabbed_content_tab_activated(self, _event: TabbedContent.TabActivated) -> None:
+        self.refresh_bindings()  # the run's keys come and go with the Run tab
 
     def on_mount(self) -> None:
         self.query_one(RunPanel).set_action(self.action)
@@ -317,6 +322,11 @@ class InitJoinPage(StepPage):
 
     # -------------------------------------------------------------------- end panel
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The run's keys act on the Run tab, where its outcome is shown; so the footer has
+        room for them beside the app's keys at 80 columns."""
+        tabs = next(iter(self.query("#ij-tabs").results(TabbedContent)), None)
+        if action in _RUN_KEYS and (tabs is None or tabs.active != "ij-run"):
+            return False
         end = self._end
         if action == "go_fix":
             return bool(end and end.fix_screen and not (end.result and end.result.succeeded))

@@ -35,6 +35,10 @@ class NetstatView:
         self.command = "netstat -rn -A inet6" if ipv6 else "netstat -rn"
         self.columns = NETSTAT_RN6_COLUMNS if ipv6 else NETSTAT_RN_COLUMNS
         self.limits = (43, 39, 5, 10, 4, 4, 15) if ipv6 else (15, 15, 15, 5, 5, 6, 5, 15)
+        # A narrow view keeps destination, gateway and interface, then mask and flags; the
+        # columns that are always 0 or '-' (MSS, Window, irtt; Ref, Use) go first.
+        self.ranks = (0, 1, 3, 4, 5, 6, 2) if ipv6 else (0, 1, 3, 4, 5, 6, 7, 2)
+        self.least = (18, 15, 0, 0, 0, 0, 0) if ipv6 else None
         self.legend = FLAG_LEGEND6 if ipv6 else FLAG_LEGEND
         self.flags_column = 2 if ipv6 else 3
         self.scope = ("every table, IPv6; " + NETSTAT_RN6_NOTE) if ipv6 else \

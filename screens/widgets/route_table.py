@@ -41,6 +41,10 @@ from wizard.network.rtnetlink.route_table import Route, RouteTable
 SORT_KEYS = ("kernel", "dst", "table", "metric", "dev")
 """`s` cycles through these; "kernel" is the dump order, the order `ip route` prints."""
 IPROUTE_LIMITS = (11, 43, 39, 15, 10, 10, 8, 39, 10, 20)
+IPROUTE_RANKS = (4, 0, 1, 2, 5, 7, 8, 6, 3, 9)
+"""Which columns a narrow view keeps (0 first): where a route goes, then its metric (which of
+two defaults wins), type, table, source; protocol, scope and flags go first."""
+IPROUTE_LEAST = (0, 18, 15, 0, 0, 0, 0, 15, 0, 0)  # an IPv4 prefix fits in 18
 FILTER_HELP = "filter: text  table:52  dev:eth0  4|6  10.0.0.0/8  match:10.1.2.3"
 _SAMPLE = 200  # rows measured at each end of the table to size the columns
 _ANCHOR_REACH = 2000  # how far a reload may move the route under the cursor and still find it
@@ -167,7 +171,8 @@ class RouteTablePanel(Vertical):
 
     DEFAULT_CSS = """
     RouteTablePanel #route-status { height: auto; max-height: 2; color: $text-muted; }
-    RouteTablePanel RouteView { height: 1fr; min-height: 4; scrollbar-size-horizontal: 0; }
+    RouteTablePanel RouteView { height: 1fr; min-height: 4; scrollbar-size-horizontal: 0;
+                                scrollbar-size-vertical: 1; scrollbar-gutter: stable; }
     RouteTablePanel #route-detail { height: auto; max-height: 3; }
     RouteTablePanel Collapsible { padding: 0; border: none; }
     RouteTablePanel Collapsible Contents { padding: 0 0 0 2; height: auto; max-height: 8;
@@ -176,7 +181,7 @@ class RouteTablePanel(Vertical):
     """
 
     BINDINGS = [
-        Binding("v", "toggle_view", "ip/netstat/-A inet6"),
+        Binding("v", "toggle_view", "ip/netstat"),
         Binding("s", "cycle_sort", "Sort"),
         Binding("slash", "focus_filter", "Filter"),
         Binding("escape", "focus_table", "Table", show=False),
@@ -304,8 +309,10 @@ class RouteTablePanel(Vertical):
     # ------------------------------------------------------------------ showing
     def _columns(self, sample: Sequence[Sequence[str]]) -> list[Column]:
         if self.netstat is not None:
-            return fit_columns(self.netstat.columns, sample, self.netstat.limits)
-        return fit_columns(IPROUTE_COLUMNS, sample, IPROUTE_LIMITS)
+            return fit_columns(self.netstat.columns, sample, self.netstat.limits,
+                               self.netstat.ranks, self.netstat.least)
+        return fit_columns(IPROUTE_COLUMNS, sample, IPROUTE_LIMITS, IPROUTE_RANKS,
+                           IPROUTE_LEAST)
 
     @staticmethod
     def _sample(source: RouteRows | NetstatRows) -> list[Sequence[str]]:

@@ -5,12 +5,17 @@ Textual's DataTable measures every cell when rows are added, which froze for abo
 the handful of rows that are visible, formats them when they are painted, and caches nothing
 but column widths. Filtering, sorting and reloading are the source's business: the view is
 handed a new source and keeps the operator's place in it.
+
+It shows the columns that fit its width, chosen by rank: at 80 columns the destination, the
+gateway, the device and the metric, the rest as the width allows (the detail line under the
+table has the whole route either way). A horizontally scrolled table hid the gateway of a
+route behind its type.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from rich.segment import Segment
@@ -37,8 +42,25 @@ class RowSource(Protocol):
 
 @dataclass(frozen=True)
 class Column:
+    """`rank`: 0 is the last to go when the view is narrow; `least`: the narrowest width the
+    column may be cut to (its cells then end in an ellipsis), 0 for its full width."""
+
     title: str
     width: int
+    rank: int = 0
+    least: int = 0
+
+    @property
+    def narrowest(self) -> int:
+        return min(self.width, self.least) if self.least else self.width
+
+
+ALWAYS_SHOWN = 3
+"""The three best-ranked columns (where a route goes: destination, gateway, device) are shown
+however narrow the view."""
+MAY_CUT = 4
+"""The four best-ranked columns may cut the others down to their `least` to fit; a worse one
+is shown only when it fits beside them all uncut."""
 
 
 class _Empty:
@@ -55,18 +77,51 @@ MATCH_STYLE = Style(bgcolor="dark_green", bold=True)
 
 
 def fit_columns(titles: Sequence[str], sample: Sequence[Sequence[str]],
-                limits: Sequence[int]) -> list[Column]:
+                limits: Sequence[int], ranks: Sequence[int] | None = None,
+                least: Sequence[int] | None = None) -> list[Column]:
     """Columns as wide as their title and the widest sampled cell, up to each limit.
 
     Measuring a sample (the first and last rows, say) instead of every row is what lets a
-    million-row table open at once; a longer cell is cut with an ellipsis.
+    million-row table open at once; a longer cell is cut with an ellipsis. `ranks` and
+    `least` (by position) are for `choose_columns`; without them the columns rank in order.
     """
     widths = [len(title) for title in titles]
     for cells in sample:
         for position, cell in enumerate(cells[:len(widths)]):
             widths[position] = max(widths[position], len(cell))
-    return [Column(title, min(width, limit))
-            for title, width, limit in zip(titles, widths, limits, strict=True)]
+    ranks = ranks or range(len(titles))
+    least = least or [0] * len(titles)
+    return [Column(title, min(width, limit), rank, shortest)
+            for title, width, limit, rank, shortest
+            in zip(titles, widths, limits, ranks, least, strict=True)]
+
+
+def choose_columns(columns: Sequence[Column], width: int) -> list[tuple[int, Column]]:
+    """The columns to show in `width` cells, in table order, each with the width it gets.
+
+    Taken by rank (the first `ALWAYS_SHOWN` always), so a low-ranked column goes before any
+    better one: the first `MAY_CUT` while their narrowest widths fit, later ones while all
+    fit whole. The width that is left goes back to the columns that were cut, best rank
+    first. Positions index the rows' cells.
+    """
+    ranked = sorted(range(len(columns)), key=lambda position: columns[position].rank)
+    chosen: dict[int, int] = {}
+    used = whole = -1  # n columns have n - 1 gaps
+    for count, position in enumerate(ranked):
+        column = columns[position]
+        fits = (used + column.narrowest + 1 if count < MAY_CUT else whole + column.width + 1)
+        if count >= ALWAYS_SHOWN and fits > width:
+            break
+        chosen[position] = column.narrowest
+        used += column.narrowest + 1
+        whole += column.width + 1
+    spare = width - used
+    for position in chosen:  # rank order
+        grow = max(min(columns[position].width - chosen[position], spare), 0)
+        chosen[position] += grow
+        spare -= grow
+    return [(position, replace(columns[position], width=chosen[position]))
+            for position in sorted(chosen)]
 
 
 class RouteView(ScrollView, can_focus=True):
@@ -92,6 +147,8 @@ class RouteView(ScrollView, can_focus=True):
     def __init__(self, columns: list[Column], source: RowSource | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.columns = columns
+        self.shown: list[tuple[int, Column]] = list(enumerate(columns))
+        """The columns painted, from `choose_columns`: (position in the row, column)."""
         self.source: RowSource = source if source is not None else _Empty()
         self.highlight: int | None = None
 
@@ -120,8 +177,14 @@ class RouteView(ScrollView, can_focus=True):
 
     def set_columns(self, columns: list[Column]) -> None:
         self.columns = columns
-        self.virtual_size = Size(self._line_width, len(self.source) + 1)
+        self._choose_columns()
         self.refresh()
+
+    def _choose_columns(self) -> None:
+        width = self.scrollable_content_region.width
+        self.shown = choose_columns(self.columns, width) if width else \
+            list(enumerate(self.columns))
+        self.virtual_size = Size(self._line_width, len(self.source) + 1)
 
     def mark(self, index: int | None) -> None:
         """Highlight one row (None: none), put the cursor on it and bring it to the middle."""
@@ -134,7 +197,7 @@ class RouteView(ScrollView, can_focus=True):
 
     @property
     def _line_width(self) -> int:
-        return sum(column.width + 1 for column in self.columns)
+        return max(sum(column.width + 1 for _, column in self.shown) - 1, 0)
 
     # ------------------------------------------------------------- movement
     def _page_height(self) -> int:
@@ -167,6 +230,7 @@ class RouteView(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
 
     def on_resize(self, _event: events.Resize) -> None:
+        self._choose_columns()
         self._show_cursor()
 
     def on_focus(self, _event: events.Focus) -> None:
@@ -203,7 +267,8 @@ class RouteView(ScrollView, can_focus=True):
 
     def _format(self, cells: Sequence[str]) -> str:
         parts = []
-        for column, cell in zip(self.columns, cells, strict=False):
+        for position, column in self.shown:
+            cell = cells[position] if position < len(cells) else ""
             if len(cell) > column.width:
                 cell = cell[: column.width - 1] + "…"
             parts.append(cell.ljust(column.width))
