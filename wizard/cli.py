@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     undo = sub("undo", "restore every file the wizard changed and reverse its commands")
     undo.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     sub("demos", "list the simulated hosts")
+    from wizard.cli_demo import add_demo_commands
+
+    add_demo_commands(sub)
     from wizard.cli_network import add_network_commands
 
     add_network_commands(sub, lambda parser: _add_host_options(parser, nested=True))
@@ -145,6 +148,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             from wizard.cli_lesson import cmd_lesson
 
             return cmd_lesson(args)
+        if args.command == "reboot":
+            from wizard.cli_demo import cmd_reboot
+
+            return cmd_reboot(args, UsageError)
         if args.command == "serve":
             from wizard.cli_serve import cmd_serve
 

@@ -190,7 +190,7 @@ def _dphys_sources(host: Host) -> list[BootSwap]:
 
 
 # -------------------------------------------------------------------------------- zram
-def _zram_devices(conf_text: str) -> list[str]:
+def zram_devices(conf_text: str) -> list[str]:
     """The [zramN] sections of zram-generator.conf that make swap (no mount-point)."""
     devices: list[str] = []
     section = ""
@@ -215,7 +215,7 @@ def _zram_sources(host: Host) -> list[BootSwap]:
     if text is None:
         return []
     sources = []
-    for device in _zram_devices(text):
+    for device in zram_devices(text):
         unit = f"dev-{device}.swap"
         if _zram_stays_off(unit_state(host, unit)):
             continue

@@ -184,7 +184,7 @@ class SimulatedHost(Host):
     def _fail(self, argv: list[str], message: str, code: int = 1) -> CommandResult:
         return CommandResult(tuple(argv), code, stderr=message, note="emulated on the demo host")
 
-    def _set_proc(self, path: str, text: str) -> None:
+    def set_proc(self, path: str, text: str) -> None:
         real = self.path(path)
         real.parent.mkdir(parents=True, exist_ok=True)
         real.write_text(text, encoding="utf-8")
@@ -199,7 +199,7 @@ class SimulatedHost(Host):
         off = [e for e in entries if "-a" in argv or e.split()[0] in argv[1:]]
         self.state.setdefault("swapped_off", {}).update({e.split()[0]: e for e in off})
         kept = [e for e in entries if e not in off]
-        self._set_proc("/proc/swaps", "\n".join(header + kept) + "\n")
+        self.set_proc("/proc/swaps", "\n".join(header + kept) + "\n")
         return self._ok(argv)
 
     def _emulate_swapon(self, argv: list[str]) -> CommandResult:
@@ -220,7 +220,7 @@ class SimulatedHost(Host):
         remembered = self.state.get("swapped_off", {})
         for name in (n for n in names if n not in active):
             entries.append(remembered.pop(name, f"{name:<40}file\t0\t\t0\t\t-2"))
-        self._set_proc("/proc/swaps", "\n".join(header + entries) + "\n")
+        self.set_proc("/proc/swaps", "\n".join(header + entries) + "\n")
 
     def _emulate_dphys_swapfile(self, argv: list[str]) -> CommandResult:
         if argv[1:] == ["swapoff"]:
@@ -236,7 +236,7 @@ class SimulatedHost(Host):
             if not self.exists(path):
                 return self._fail(argv, f"sysctl: cannot stat {path}: No such file or directory",
                                   255)
-            self._set_proc(path, value.strip() + "\n")
+            self.set_proc(path, value.strip() + "\n")
         return self._ok(argv)
 
     def _emulate_modprobe(self, argv: list[str]) -> CommandResult:
@@ -253,8 +253,8 @@ class SimulatedHost(Host):
             if module == "br_netfilter":
                 for name in ("bridge-nf-call-iptables", "bridge-nf-call-ip6tables"):
                     if not self.exists(f"/proc/sys/net/bridge/{name}"):
-                        self._set_proc(f"/proc/sys/net/bridge/{name}", "1\n")
-        self._set_proc("/proc/modules", modules)
+                        self.set_proc(f"/proc/sys/net/bridge/{name}", "1\n")
+        self.set_proc("/proc/modules", modules)
         return self._ok(argv)
 
     def _emulate_systemctl(self, argv: list[str]) -> CommandResult:
@@ -296,7 +296,7 @@ class SimulatedHost(Host):
     def _emulate_hostnamectl(self, argv: list[str]) -> CommandResult:
         name = argv[-1]
         self.path("/etc/hostname").write_text(name + "\n", encoding="utf-8")
-        self._set_proc("/proc/sys/kernel/hostname", name + "\n")
+        self.set_proc("/proc/sys/kernel/hostname", name + "\n")
         return self._ok(argv)
 
     def _emulate_apt_get(self, argv: list[str]) -> CommandResult:
@@ -332,7 +332,7 @@ class SimulatedHost(Host):
             DOCKER_CONTAINERD if package == "containerd.io" else "")
         if package in _VERSION_LINES and version:
             program, line = _VERSION_LINES[package]
-            self._record_output([program, "--version"], line.format(upstream=_upstream(version)))
+            self.record_output([program, "--version"], line.format(upstream=_upstream(version)))
         if package not in [_name_version(e)[0] for e in self._installed()]:
             self._installed().append(f"{package}={version}" if version else package)
         self._write_dpkg_status()
@@ -344,10 +344,10 @@ class SimulatedHost(Host):
         entries[:] = [e for e in entries if _name_version(e)[0] != package]
         for binary in _package_binaries().get(package, [package]):
             self.path(f"/usr/bin/{binary}").unlink(missing_ok=True)
-            self._record_output([binary, "--version"], None)
+            self.record_output([binary, "--version"], None)
         self._write_dpkg_status()
 
-    def _record_output(self, argv: list[str], stdout: str | None) -> None:
+    def record_output(self, argv: list[str], stdout: str | None) -> None:
         """Replace what the demo answers to `argv` (None: forget it)."""
         commands = [c for c in self.state.get("commands", []) if c["argv"] != argv]
         if stdout is not None:
