@@ -233,7 +233,7 @@ def make_choices(args: argparse.Namespace) -> WizardChoices:
     from wizard.kube.versions import resolve_minor
     from wizard.model import WizardChoices
 
-    answers = getattr(args, "answers", None)
+    answers = getattr(args, "answers", None) or _demo_answers(args)
     choices = WizardChoices.load(Path(answers)) if answers else WizardChoices()
     if getattr(args, "role", None):
         choices.role = args.role
@@ -244,6 +244,15 @@ def make_choices(args: argparse.Namespace) -> WizardChoices:
         except ValueError as error:
             raise UsageError(str(error)) from None
     return choices
+
+
+def _demo_answers(args: argparse.Namespace) -> str | None:
+    """A scenario's answers.yml when --demo names one and --answers names none."""
+    from wizard.resources import demo_answers
+
+    demo = getattr(args, "demo", None)
+    path = demo_answers(demo) if demo else None
+    return str(path) if path else None
 
 
 def _cmd_demos() -> int:

@@ -86,6 +86,8 @@ def _session(argv: list[str]) -> int:
     from screens.app import run_app
     from wizard.host.base import Host
     from wizard.host.simulated import SimulatedHost
+    from wizard.model import WizardChoices
+    from wizard.resources import demo_answers
 
     # textual-serve ends a closed tab's process with a signal: leave through `finally`.
     for number in (signal.SIGTERM, signal.SIGHUP):
@@ -95,7 +97,9 @@ def _session(argv: list[str]) -> int:
     scratch = Path(tempfile.mkdtemp(prefix=f"{args.demo or 'live'}-", dir=sessions))
     try:
         host = SimulatedHost(args.demo, scratch=scratch / "demo") if args.demo else Host("/")
-        return run_app(host, screen=args.screen)
+        answers = demo_answers(args.demo) if args.demo else None
+        return run_app(host, WizardChoices.load(answers) if answers else None,
+                       screen=args.screen)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
