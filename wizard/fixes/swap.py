@@ -225,10 +225,14 @@ def _zram_sources(host: Host) -> list[BootSwap]:
             why=_(SWAP_WHY) + " " + _("zram-generator creates {unit} from {conf} at every boot; "
                                        "masking the unit stops it from being activated.").format(
                                            unit=unit, conf=ZRAM_GENERATOR_CONF),
-            actions=(RunCommand(("systemctl", "mask", "--now", unit),
-                                undo_argv=("systemctl", "unmask", unit), runtime_only=False),),
+            # Stop, then mask: undone backwards, unmask and then start brings the device back
+            # now (an unmask alone would wait for the next boot).
+            actions=(RunCommand(("systemctl", "stop", unit),
+                                undo_argv=("systemctl", "start", unit)),
+                     RunCommand(("systemctl", "mask", unit),
+                                undo_argv=("systemctl", "unmask", unit), runtime_only=False)),
             verify=f"systemctl is-enabled {unit}  says masked",
-            undo=f"sudo systemctl unmask {unit}",
+            undo=f"sudo systemctl unmask {unit} && sudo systemctl start {unit}",
             done_when=_zram_unit_off(unit),
             fixes="SwapOnBoot",
         )

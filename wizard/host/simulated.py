@@ -273,10 +273,7 @@ class SimulatedHost(Host):
                 return CommandResult(tuple(argv), 4 if verb == "is-active" else 1,
                                      "inactive\n" if verb == "is-active" else "",
                                      f"Unit {units[0]}.service could not be found.\n")
-            on = unit.get("active" if verb == "is-active" else "enabled", False)
-            word = ("active" if on else "inactive") if verb == "is-active" else (
-                "enabled" if on else "disabled")
-            return CommandResult(tuple(argv), 0 if on else 3, word + "\n")
+            return self._unit_answer(argv, verb, unit)
         for unit in units:
             entry = services.setdefault(unit, {"enabled": False, "active": False})
             if verb in ("enable", "disable"):
@@ -285,13 +282,47 @@ class SimulatedHost(Host):
                     entry["active"] = verb == "enable"
             elif verb in ("start", "restart", "stop"):
                 entry["active"] = verb != "stop"
-            elif verb == "mask":
-                entry.update(enabled=False, masked=True)
+            elif verb == "mask":  # enabled stays as it was: unmask gives it back
+                entry["masked"] = True
+                if now:
+                    entry["active"] = False
             elif verb == "unmask":
                 entry["masked"] = False
             if unit == "dphys-swapfile" and now and verb == "enable":
                 self._swap_on([DPHYS_SWAPFILE])
+            if unit.endswith(".swap"):
+                self._swap_unit(unit, verb, now)
         return self._ok(argv)
+
+    def _unit_answer(self, argv: list[str], verb: str, unit: dict[str, Any]) -> CommandResult:
+        """is-active / is-enabled as systemctl words them; a host.yaml entry with
+        `generated: true` is a unit a generator writes at boot (zram-generator's)."""
+        if verb == "is-active":
+            on = bool(unit.get("active")) and not unit.get("masked")
+            return CommandResult(tuple(argv), 0 if on else 3,
+                                 ("active" if on else "inactive") + "\n")
+        if unit.get("masked"):
+            return CommandResult(tuple(argv), 1, "masked\n")
+        if unit.get("enabled"):
+            return CommandResult(tuple(argv), 0,
+                                 ("generated" if unit.get("generated") else "enabled") + "\n")
+        return CommandResult(tuple(argv), 1, "disabled\n")
+
+    def _swap_unit(self, unit: str, verb: str, now: bool) -> None:
+        """A swap unit's area goes on when the unit starts and off when it stops, as with
+        systemd; `swapoff` remembers its /proc/swaps line for the next start."""
+        if verb in ("start", "restart") or (verb == "enable" and now):
+            self._swap_on([self._swap_unit_area(unit)])
+        elif verb == "stop" or (verb in ("disable", "mask") and now):
+            self._emulate_swapoff(["swapoff", self._swap_unit_area(unit)])
+
+    def _swap_unit_area(self, unit: str) -> str:
+        """The unit file's What=, else the path its name escapes (dev-zram0.swap: /dev/zram0)."""
+        for raw in (self.read_optional(f"/etc/systemd/system/{unit}") or "").splitlines():
+            key, _, value = raw.strip().partition("=")
+            if key.strip() == "What":
+                return value.strip()
+        return "/" + unit.removesuffix(".swap").replace("-", "/")
 
     def _emulate_hostnamectl(self, argv: list[str]) -> CommandResult:
         name = argv[-1]
