@@ -260,10 +260,12 @@ def _cmd_demos() -> int:
 
     from wizard.resources import asset, demo_names
 
-    for name in demo_names():
+    names = demo_names()
+    width = max((len(name) for name in names), default=0)
+    for name in names:
         data = yaml.safe_load(asset("demos", name, "host.yaml").read_text()) or {}
         summary = " ".join(str(data.get("description", "")).split())
-        print(f"{name:16} {summary}")
+        print(f"{name:{width}}  {summary}")
     return 0
 
 
