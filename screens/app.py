@@ -38,7 +38,7 @@ from wizard.resources import asset, lesson
 from wizard.steps.applied import default_answers_path, starting_choices
 from wizard.steps.engine import PlanEntry
 
-_PAGE_ACTIONS = frozenset({"go", "recheck", "apply", "cluster", "lesson"})
+_PAGE_ACTIONS = frozenset({"go", "recheck", "apply", "cluster", "lesson", "reboot_demo"})
 PAGES: tuple[type[StepPage], ...] = (RequirementsPage, NetworkPage, BridgePage, RuntimePage,
                                      CgroupsPage, InitJoinPage, ReviewPage)
 
@@ -55,6 +55,7 @@ class WizardApp(AnswersActions, App[int]):
         Binding("a", "apply", "Apply", show=False),
         Binding("ctrl+s", "save_answers", "Save answers"),
         Binding("c", "cluster", "Cluster"),
+        Binding("ctrl+b", "reboot_demo", "Reboot (demo)"),
         Binding("ctrl+l", "switch_language", "English/한국어", show=False),
         Binding("ctrl+q,q", "quit", "Quit"),
     ]
@@ -171,6 +172,8 @@ class WizardApp(AnswersActions, App[int]):
         when there is an inventory to show."""
         if action in _PAGE_ACTIONS and self.screen is not self.screen_stack[0]:
             return False
+        if action == "reboot_demo":  # only a simulated host can be rebooted from here
+            return self.host.kind == "demo" and not self.applying
         return self.inventory is not None if action == "cluster" else True
 
     def action_cluster(self) -> None:
@@ -178,6 +181,14 @@ class WizardApp(AnswersActions, App[int]):
 
         if self.inventory is not None:
             self.push_screen(ClusterScreen(self.inventory))
+
+    def action_reboot_demo(self) -> None:
+        from screens.dialogs.reboot import RebootDialog
+        from wizard.host.simulated import SimulatedHost
+
+        if isinstance(self.host, SimulatedHost):
+            self.push_screen(RebootDialog(self.host),
+                             callback=lambda booted: self.action_recheck() if booted else None)
 
     def action_lesson(self) -> None:
         self.push_screen(LessonScreen(lesson(self.current_step, i18n.current_language())))

@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     undo = sub("undo", "restore every file the wizard changed and reverse its commands")
     undo.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     sub("demos", "list the simulated hosts")
+    from wizard.cli_demo import add_demo_commands
+
+    add_demo_commands(sub)
     from wizard.cli_network import add_network_commands
 
     add_network_commands(sub, lambda parser: _add_host_options(parser, nested=True))
@@ -151,6 +154,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             from wizard.cli_lesson import cmd_lesson
 
             return cmd_lesson(args)
+        if args.command == "reboot":
+            from wizard.cli_demo import cmd_reboot
+
+            return cmd_reboot(args, UsageError)
         if args.command == "serve":
             from wizard.cli_serve import cmd_serve
 
@@ -248,7 +255,9 @@ def make_choices(args: argparse.Namespace, host: Host, *,
     from wizard.steps.applied import starting_choices
 
     answers = getattr(args, "answers", None)
-    start = starting_choices(host, Path(answers) if answers else None, tolerant=tolerant)
+    scenario = _demo_answers(args)
+    start = starting_choices(host, Path(answers) if answers else None, tolerant=tolerant,
+                             fallback=Path(scenario) if scenario else None)
     choices = start.choices
     if getattr(args, "role", None):
         choices.role = args.role
@@ -261,15 +270,26 @@ def make_choices(args: argparse.Namespace, host: Host, *,
     return start
 
 
+def _demo_answers(args: argparse.Namespace) -> str | None:
+    """A scenario's answers.yml when --demo names one and --answers names none."""
+    from wizard.resources import demo_answers
+
+    demo = getattr(args, "demo", None)
+    path = demo_answers(demo) if demo else None
+    return str(path) if path else None
+
+
 def _cmd_demos() -> int:
     import yaml
 
     from wizard.resources import asset, demo_names
 
-    for name in demo_names():
+    names = demo_names()
+    width = max((len(name) for name in names), default=0)
+    for name in names:
         data = yaml.safe_load(asset("demos", name, "host.yaml").read_text()) or {}
         summary = " ".join(str(data.get("description", "")).split())
-        print(f"{name:16} {summary}")
+        print(f"{name:{width}}  {summary}")
     return 0
 
 

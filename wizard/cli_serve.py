@@ -91,6 +91,8 @@ def _session(argv: list[str]) -> int:
     from wizard.host.base import Host
     from wizard.host.simulated import SimulatedHost
     from wizard.i18n import default_language, set_language
+    from wizard.model import WizardChoices
+    from wizard.resources import demo_answers
 
     set_language(args.lang or default_language())  # a class in Korean: `serve --lang ko`
 
@@ -102,7 +104,9 @@ def _session(argv: list[str]) -> int:
     scratch = Path(tempfile.mkdtemp(prefix=f"{args.demo or 'live'}-", dir=sessions))
     try:
         host = SimulatedHost(args.demo, scratch=scratch / "demo") if args.demo else Host("/")
-        return run_app(host, screen=args.screen)
+        answers = demo_answers(args.demo) if args.demo else None
+        return run_app(host, WizardChoices.load(answers) if answers else None,
+                       screen=args.screen)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

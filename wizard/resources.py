@@ -25,6 +25,17 @@ def demo_names() -> list[str]:
     return sorted(p.name for p in demos.iterdir() if (p / "host.yaml").is_file())
 
 
+DEMO_ANSWERS = "answers.yml"
+"""A scenario's starting choices (assets/demos/NAME/answers.yml): a fault that lives in the
+choices, such as Calico's default pod CIDR over a home LAN, is part of the scenario."""
+
+
+def demo_answers(name: str) -> Path | None:
+    """The demo's own answers file, loaded when the operator gives no --answers."""
+    path = asset("demos", name, DEMO_ANSWERS)
+    return path if path.is_file() else None
+
+
 def lesson(screen: str, language: str = "en") -> str:
     """The Markdown lesson for a screen (what F1 shows): assets/help/<screen>.md in English,
     assets/help/<language>/<screen>.md in another language."""

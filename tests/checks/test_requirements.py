@@ -169,9 +169,11 @@ def test_swap_on_boot_masks_zram_generator_devices(make_root, requirements):
     result = requirements(make_root({"etc/systemd/zram-generator.conf": conf}))["SwapOnBoot"]
     assert result.status is Status.FAIL
     assert [s.id for s in result.fixes] == ["swap-zram-zram0"]
-    action = result.fixes[0].actions[0]
-    assert action.argv == ("systemctl", "mask", "--now", "dev-zram0.swap")
-    assert action.undo_argv == ("systemctl", "unmask", "dev-zram0.swap")
+    stop, mask = result.fixes[0].actions
+    assert stop.argv == ("systemctl", "stop", "dev-zram0.swap")
+    assert stop.undo_argv == ("systemctl", "start", "dev-zram0.swap")
+    assert mask.argv == ("systemctl", "mask", "dev-zram0.swap")
+    assert mask.undo_argv == ("systemctl", "unmask", "dev-zram0.swap")
 
 
 def test_a_masked_zram_unit_no_longer_counts(make_root, requirements):

@@ -93,6 +93,12 @@ def name(request) -> str:
     return request.param
 
 
+@pytest.fixture(params=demo_names())
+def any_demo(request) -> str:
+    """Every shipped demo, the fault scenarios included: what holds for any scenario tree."""
+    return request.param
+
+
 @pytest.fixture
 def host(name, tmp_path) -> SimulatedHost:
     return SimulatedHost(name, scratch=tmp_path / "scratch")
@@ -311,21 +317,24 @@ def test_ready_host_is_prepared(tmp_path):
     assert "nameserver 192.0.2.53" in resolv and "127.0.0.53" not in resolv
 
 
-def test_product_uuids_and_machine_ids_are_unique():
-    seen_machine_ids, seen_uuids = set(), set()
-    for demo in DEMOS:
+def test_product_uuids_and_machine_ids_are_unique_except_for_the_cloned_pair():
+    machine_ids: dict[str, list[str]] = {}
+    uuids: dict[str, list[str]] = {}
+    for demo in demo_names():
         root = _source(demo) / "root"
-        seen_machine_ids.add((root / "etc/machine-id").read_text().strip())
+        machine_ids.setdefault((root / "etc/machine-id").read_text().strip(), []).append(demo)
         uuid_file = root / "sys/class/dmi/id/product_uuid"
         if uuid_file.exists():
-            seen_uuids.add(uuid_file.read_text().strip())
-    assert len(seen_machine_ids) == len(DEMOS) and len(seen_uuids) == 2
+            uuids.setdefault(uuid_file.read_text().strip(), []).append(demo)
+    for seen in (machine_ids, uuids):
+        shared = [demos for demos in seen.values() if len(demos) > 1]
+        assert shared == [["cloned-vm-a", "cloned-vm-b"]]
 
 
 # ----------------------------------------------------------------------------- network
 
-def test_network_has_iproute2_shape(name):
-    network = _recorded(name)["network"]
+def test_network_has_iproute2_shape(any_demo):
+    network = _recorded(any_demo)["network"]
     link_names = {link["name"] for link in network["links"]}
     for link in network["links"]:
         assert set(link) <= {"index", "name", "kind", "mac", "mtu", "state", "master"}
@@ -347,9 +356,9 @@ def test_network_has_iproute2_shape(name):
         (0, "local"), (32766, "main"), (32767, "default")}
 
 
-def test_local_table_matches_addresses(name):
+def test_local_table_matches_addresses(any_demo):
     """The kernel adds a local route for every address: the recorded tables agree."""
-    network = _recorded(name)["network"]
+    network = _recorded(any_demo)["network"]
     local = {(r["dst"], r["dev"]) for r in network["routes"]
              if r.get("table") == "local" and r.get("type") == "local"}
     for address in network["addresses"]:
@@ -371,21 +380,22 @@ def test_default_routes(demo, default_devs, node_network):
     assert any(r["dst"] == node_network and r.get("protocol") == "kernel" for r in routes)
 
 
-def test_only_documentation_and_private_addresses(name):
-    network = _recorded(name)["network"]
+def test_only_documentation_and_private_addresses(any_demo):
+    network = _recorded(any_demo)["network"]
     values = [a["address"] for a in network["addresses"]]
     values += [r["gateway"] for r in network["routes"] if "gateway" in r]
     for value in values:
         address = ipaddress.ip_address(value)
         assert address.is_private or address.is_link_local or address.is_loopback, value
     for resolv in ("/etc/resolv.conf",):
-        for line in (_source(name) / "root" / resolv.lstrip("/")).read_text().splitlines():
+        for line in (_source(any_demo) / "root" / resolv.lstrip("/")).read_text().splitlines():
             if line.startswith("nameserver"):
                 assert ipaddress.ip_address(line.split()[1]).is_private
 
 
-def test_sysfs_matches_links(name, host):
-    for link in _recorded(name)["network"]["links"]:
+def test_sysfs_matches_links(any_demo, tmp_path):
+    host = SimulatedHost(any_demo, scratch=tmp_path / "scratch")
+    for link in _recorded(any_demo)["network"]["links"]:
         sys_dir = f"/sys/class/net/{link['name']}"
         assert host.read_text(f"{sys_dir}/address").strip() == link["mac"]
         if link["kind"] in ("physical", "wireless"):
@@ -395,8 +405,8 @@ def test_sysfs_matches_links(name, host):
 
 # --------------------------------------------------------------------------- the tree
 
-def test_symlinks_are_relative_and_stay_inside(name):
-    root = (_source(name) / "root").resolve()
+def test_symlinks_are_relative_and_stay_inside(any_demo):
+    root = (_source(any_demo) / "root").resolve()
     links = 0
     for directory, dirnames, filenames in os.walk(root):
         for entry in dirnames + filenames:
@@ -412,8 +422,8 @@ def test_symlinks_are_relative_and_stay_inside(name):
     assert links > 0
 
 
-def test_tree_is_small_and_git_friendly(name):
-    root = _source(name) / "root"
+def test_tree_is_small_and_git_friendly(any_demo):
+    root = _source(any_demo) / "root"
     total = 0
     for directory, dirnames, filenames in os.walk(root):
         assert dirnames or filenames, f"{directory} is empty; git would drop it"
@@ -426,8 +436,8 @@ def test_tree_is_small_and_git_friendly(name):
     assert total < 256 * 1024
 
 
-def test_executable_stubs_have_mode_755(name):
-    root = _source(name) / "root"
+def test_executable_stubs_have_mode_755(any_demo):
+    root = _source(any_demo) / "root"
     for sub in ("usr/bin", "usr/sbin", "usr/local/bin", "usr/local/sbin"):
         directory = root / sub
         if not directory.is_dir():

@@ -108,7 +108,7 @@ def test_a_class_in_korean_gets_korean_sessions(monkeypatch, tmp_path):
     assert command[-2:] == ["--lang", "ko"]
     seen = {}
 
-    def fake_run_app(host, **kwargs):
+    def fake_run_app(host, choices=None, **kwargs):
         seen["language"] = i18n.current_language()
         return 0
 

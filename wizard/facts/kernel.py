@@ -153,14 +153,18 @@ def _built_in(host: Host, module: str) -> bool:
     return False
 
 
-def module_boot_file(host: Host, name: str) -> str | None:
-    """The first modules-load.d file that names the module (any one of them loads it)."""
-    module = _module_id(name)
+def boot_modules(host: Host) -> dict[str, str]:
+    """Every module systemd-modules-load loads at boot, with the first file that names it."""
+    found: dict[str, str] = {}
     for path in config_files(host, MODULES_LOAD_DIRS):
         for _, line in _meaningful_lines(host.read_optional(path) or ""):
-            if _module_id(line.split()[0]) == module:
-                return path
-    return None
+            found.setdefault(_module_id(line.split()[0]), path)
+    return found
+
+
+def module_boot_file(host: Host, name: str) -> str | None:
+    """The first modules-load.d file that names the module (any one of them loads it)."""
+    return boot_modules(host).get(_module_id(name))
 
 
 # ---------------------------------------------------------------------------- sysctls

@@ -190,7 +190,7 @@ def _dphys_sources(host: Host) -> list[BootSwap]:
 
 
 # -------------------------------------------------------------------------------- zram
-def _zram_devices(conf_text: str) -> list[str]:
+def zram_devices(conf_text: str) -> list[str]:
     """The [zramN] sections of zram-generator.conf that make swap (no mount-point)."""
     devices: list[str] = []
     section = ""
@@ -215,7 +215,7 @@ def _zram_sources(host: Host) -> list[BootSwap]:
     if text is None:
         return []
     sources = []
-    for device in _zram_devices(text):
+    for device in zram_devices(text):
         unit = f"dev-{device}.swap"
         if _zram_stays_off(unit_state(host, unit)):
             continue
@@ -225,10 +225,14 @@ def _zram_sources(host: Host) -> list[BootSwap]:
             why=_(SWAP_WHY) + " " + _("zram-generator creates {unit} from {conf} at every boot; "
                                        "masking the unit stops it from being activated.").format(
                                            unit=unit, conf=ZRAM_GENERATOR_CONF),
-            actions=(RunCommand(("systemctl", "mask", "--now", unit),
-                                undo_argv=("systemctl", "unmask", unit), runtime_only=False),),
+            # Stop, then mask: undone backwards, unmask and then start brings the device back
+            # now (an unmask alone would wait for the next boot).
+            actions=(RunCommand(("systemctl", "stop", unit),
+                                undo_argv=("systemctl", "start", unit)),
+                     RunCommand(("systemctl", "mask", unit),
+                                undo_argv=("systemctl", "unmask", unit), runtime_only=False)),
             verify=f"systemctl is-enabled {unit}  says masked",
-            undo=f"sudo systemctl unmask {unit}",
+            undo=f"sudo systemctl unmask {unit} && sudo systemctl start {unit}",
             done_when=_zram_unit_off(unit),
             fixes="SwapOnBoot",
         )

@@ -224,7 +224,7 @@ class SimulatedHost(Host):
     def _fail(self, argv: list[str], message: str, code: int = 1) -> CommandResult:
         return CommandResult(tuple(argv), code, stderr=message, note="emulated on the demo host")
 
-    def _set_proc(self, path: str, text: str) -> None:
+    def set_proc(self, path: str, text: str) -> None:
         real = self.path(path)
         real.parent.mkdir(parents=True, exist_ok=True)
         real.write_text(text, encoding="utf-8")
@@ -239,7 +239,7 @@ class SimulatedHost(Host):
         off = [e for e in entries if "-a" in argv or e.split()[0] in argv[1:]]
         self.state.setdefault("swapped_off", {}).update({e.split()[0]: e for e in off})
         kept = [e for e in entries if e not in off]
-        self._set_proc("/proc/swaps", "\n".join(header + kept) + "\n")
+        self.set_proc("/proc/swaps", "\n".join(header + kept) + "\n")
         return self._ok(argv)
 
     def _emulate_swapon(self, argv: list[str]) -> CommandResult:
@@ -260,7 +260,7 @@ class SimulatedHost(Host):
         remembered = self.state.get("swapped_off", {})
         for name in (n for n in names if n not in active):
             entries.append(remembered.pop(name, f"{name:<40}file\t0\t\t0\t\t-2"))
-        self._set_proc("/proc/swaps", "\n".join(header + entries) + "\n")
+        self.set_proc("/proc/swaps", "\n".join(header + entries) + "\n")
 
     def _emulate_dphys_swapfile(self, argv: list[str]) -> CommandResult:
         if argv[1:] == ["swapoff"]:
@@ -276,7 +276,7 @@ class SimulatedHost(Host):
             if not self.exists(path):
                 return self._fail(argv, f"sysctl: cannot stat {path}: No such file or directory",
                                   255)
-            self._set_proc(path, value.strip() + "\n")
+            self.set_proc(path, value.strip() + "\n")
         return self._ok(argv)
 
     def _emulate_modprobe(self, argv: list[str]) -> CommandResult:
@@ -293,8 +293,8 @@ class SimulatedHost(Host):
             if module == "br_netfilter":
                 for name in ("bridge-nf-call-iptables", "bridge-nf-call-ip6tables"):
                     if not self.exists(f"/proc/sys/net/bridge/{name}"):
-                        self._set_proc(f"/proc/sys/net/bridge/{name}", "1\n")
-        self._set_proc("/proc/modules", modules)
+                        self.set_proc(f"/proc/sys/net/bridge/{name}", "1\n")
+        self.set_proc("/proc/modules", modules)
         return self._ok(argv)
 
     def _emulate_systemctl(self, argv: list[str]) -> CommandResult:
@@ -313,10 +313,7 @@ class SimulatedHost(Host):
                 return CommandResult(tuple(argv), 4 if verb == "is-active" else 1,
                                      "inactive\n" if verb == "is-active" else "",
                                      f"Unit {units[0]}.service could not be found.\n")
-            on = unit.get("active" if verb == "is-active" else "enabled", False)
-            word = ("active" if on else "inactive") if verb == "is-active" else (
-                "enabled" if on else "disabled")
-            return CommandResult(tuple(argv), 0 if on else 3, word + "\n")
+            return self._unit_answer(argv, verb, unit)
         for unit in units:
             entry = services.setdefault(unit, {"enabled": False, "active": False})
             if verb in ("enable", "disable"):
@@ -325,18 +322,52 @@ class SimulatedHost(Host):
                     entry["active"] = verb == "enable"
             elif verb in ("start", "restart", "stop"):
                 entry["active"] = verb != "stop"
-            elif verb == "mask":
-                entry.update(enabled=False, masked=True)
+            elif verb == "mask":  # enabled stays as it was: unmask gives it back
+                entry["masked"] = True
+                if now:
+                    entry["active"] = False
             elif verb == "unmask":
                 entry["masked"] = False
             if unit == "dphys-swapfile" and now and verb == "enable":
                 self._swap_on([DPHYS_SWAPFILE])
+            if unit.endswith(".swap"):
+                self._swap_unit(unit, verb, now)
         return self._ok(argv)
+
+    def _unit_answer(self, argv: list[str], verb: str, unit: dict[str, Any]) -> CommandResult:
+        """is-active / is-enabled as systemctl words them; a host.yaml entry with
+        `generated: true` is a unit a generator writes at boot (zram-generator's)."""
+        if verb == "is-active":
+            on = bool(unit.get("active")) and not unit.get("masked")
+            return CommandResult(tuple(argv), 0 if on else 3,
+                                 ("active" if on else "inactive") + "\n")
+        if unit.get("masked"):
+            return CommandResult(tuple(argv), 1, "masked\n")
+        if unit.get("enabled"):
+            return CommandResult(tuple(argv), 0,
+                                 ("generated" if unit.get("generated") else "enabled") + "\n")
+        return CommandResult(tuple(argv), 1, "disabled\n")
+
+    def _swap_unit(self, unit: str, verb: str, now: bool) -> None:
+        """A swap unit's area goes on when the unit starts and off when it stops, as with
+        systemd; `swapoff` remembers its /proc/swaps line for the next start."""
+        if verb in ("start", "restart") or (verb == "enable" and now):
+            self._swap_on([self._swap_unit_area(unit)])
+        elif verb == "stop" or (verb in ("disable", "mask") and now):
+            self._emulate_swapoff(["swapoff", self._swap_unit_area(unit)])
+
+    def _swap_unit_area(self, unit: str) -> str:
+        """The unit file's What=, else the path its name escapes (dev-zram0.swap: /dev/zram0)."""
+        for raw in (self.read_optional(f"/etc/systemd/system/{unit}") or "").splitlines():
+            key, _, value = raw.strip().partition("=")
+            if key.strip() == "What":
+                return value.strip()
+        return "/" + unit.removesuffix(".swap").replace("-", "/")
 
     def _emulate_hostnamectl(self, argv: list[str]) -> CommandResult:
         name = argv[-1]
         self.path("/etc/hostname").write_text(name + "\n", encoding="utf-8")
-        self._set_proc("/proc/sys/kernel/hostname", name + "\n")
+        self.set_proc("/proc/sys/kernel/hostname", name + "\n")
         return self._ok(argv)
 
     def _emulate_apt_get(self, argv: list[str]) -> CommandResult:
@@ -372,7 +403,7 @@ class SimulatedHost(Host):
             DOCKER_CONTAINERD if package == "containerd.io" else "")
         if package in _VERSION_LINES and version:
             program, line = _VERSION_LINES[package]
-            self._record_output([program, "--version"], line.format(upstream=_upstream(version)))
+            self.record_output([program, "--version"], line.format(upstream=_upstream(version)))
         if package not in [_name_version(e)[0] for e in self._installed()]:
             self._installed().append(f"{package}={version}" if version else package)
         self._write_dpkg_status()
@@ -384,10 +415,10 @@ class SimulatedHost(Host):
         entries[:] = [e for e in entries if _name_version(e)[0] != package]
         for binary in _package_binaries().get(package, [package]):
             self.path(f"/usr/bin/{binary}").unlink(missing_ok=True)
-            self._record_output([binary, "--version"], None)
+            self.record_output([binary, "--version"], None)
         self._write_dpkg_status()
 
-    def _record_output(self, argv: list[str], stdout: str | None) -> None:
+    def record_output(self, argv: list[str], stdout: str | None) -> None:
         """Replace what the demo answers to `argv` (None: forget it)."""
         commands = [c for c in self.state.get("commands", []) if c["argv"] != argv]
         if stdout is not None:

@@ -93,9 +93,10 @@ class StartingChoices:
     """Files passed over (tolerant mode only), each AnswersError's text."""
 
 
-def starting_choices(host: Host, answers: Path | None = None, *,
-                     tolerant: bool = False) -> StartingChoices:
-    """--answers FILE when given (it always wins), else the last apply's, else the defaults.
+def starting_choices(host: Host, answers: Path | None = None, *, tolerant: bool = False,
+                     fallback: Path | None = None) -> StartingChoices:
+    """--answers FILE when given (it always wins), else the last apply's, else `fallback` (a
+    scenario's own answers.yml), else the defaults.
 
     Both faces start here: the CLI's `plan` right after `apply` is then empty, and the TUI
     opens with what the host was set up with. A file that cannot be used raises AnswersError;
@@ -105,6 +106,8 @@ def starting_choices(host: Host, answers: Path | None = None, *,
     record = applied_path(host)
     if record.is_file():
         candidates.append((record, f"the choices of the last apply ({record})"))
+    if fallback is not None:
+        candidates.append((fallback, f"the scenario's answers ({fallback})"))
     problems: list[str] = []
     for path, origin in candidates:
         try:
