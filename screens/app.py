@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer
 
@@ -41,6 +44,17 @@ from wizard.steps.engine import PlanEntry
 _PAGE_ACTIONS = frozenset({"go", "recheck", "apply", "cluster", "lesson", "reboot_demo"})
 PAGES: tuple[type[StepPage], ...] = (RequirementsPage, NetworkPage, BridgePage, RuntimePage,
                                      CgroupsPage, InitJoinPage, ReviewPage)
+
+
+def _unless_closing(handler: Callable[[WizardApp, Message], None]
+                    ) -> Callable[[WizardApp, Message], None]:
+    """A worker's report that arrives while the app closes (its screens are gone) is dropped:
+    a check run outlives a quick quit, and a test's app, on a slow machine."""
+    @functools.wraps(handler)
+    def report(app: WizardApp, message: Message) -> None:
+        if app.screen_stack:
+            handler(app, message)
+    return report
 
 
 class WizardApp(AnswersActions, App[int]):
@@ -225,6 +239,7 @@ class WizardApp(AnswersActions, App[int]):
     def _set_review_plan(self, entries: list[PlanEntry]) -> None:
         self.wizard_screen.query_one(ReviewPage).show_plan(entries)
 
+    @_unless_closing
     def on_checks_finished(self, message: ChecksFinished) -> None:
         self.results = message.results
         self.plan = message.plan
@@ -260,6 +275,7 @@ class WizardApp(AnswersActions, App[int]):
         self.notify(f"{len(step_ids)} fix step(s) {verb} the plan.")
         self.run_checks()
 
+    @_unless_closing
     def on_checks_failed(self, message: ChecksFailed) -> None:
         self.notify(message.error, title="The checks could not run", severity="error",
                     markup=False)
@@ -320,10 +336,12 @@ class WizardApp(AnswersActions, App[int]):
         self.last_apply = (list(steps), outcomes)
         self.post_message(ApplyFinished(outcomes))
 
+    @_unless_closing
     def on_apply_progress(self, message: ApplyProgress) -> None:
         review = self.wizard_screen.query_one(ReviewPage)
         review.progress(message.done, message.total, message.title)
 
+    @_unless_closing
     def on_apply_finished(self, message: ApplyFinished) -> None:
         self.wizard_screen.query_one(ReviewPage).finished(message.outcomes)
         failed = [o for o in message.outcomes if o.failed]
