@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from pathlib import Path
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer
 
 from screens.answers import AnswersActions
+from screens.apply_flow import ApplyActions
 from screens.bridge import BridgePage
 from screens.cgroups import CgroupsPage
 from screens.commands import WizardCommands
@@ -23,7 +21,7 @@ from screens.dialogs.too_small import TooSmallScreen, too_small
 from screens.flow import STEPS
 from screens.help import LessonScreen
 from screens.init_join import InitJoinPage
-from screens.messages import ApplyFinished, ApplyProgress, ChecksFailed, ChecksFinished
+from screens.messages import ChecksFailed, ChecksFinished, unless_closing
 from screens.network import NetworkPage
 from screens.page import StepPage
 from screens.requirements import RequirementsPage
@@ -46,18 +44,7 @@ PAGES: tuple[type[StepPage], ...] = (RequirementsPage, NetworkPage, BridgePage, 
                                      CgroupsPage, InitJoinPage, ReviewPage)
 
 
-def _unless_closing(handler: Callable[[WizardApp, Message], None]
-                    ) -> Callable[[WizardApp, Message], None]:
-    """A worker's report that arrives while the app closes (its screens are gone) is dropped:
-    a check run outlives a quick quit, and a test's app, on a slow machine."""
-    @functools.wraps(handler)
-    def report(app: WizardApp, message: Message) -> None:
-        if app.screen_stack:
-            handler(app, message)
-    return report
-
-
-class WizardApp(AnswersActions, App[int]):
+class WizardApp(AnswersActions, ApplyActions, App[int]):
     TITLE = "kubeadm-wizard"
     CSS_PATH = str(asset("tcss", "wizard.tcss"))
     COMMANDS = App.COMMANDS | {WizardCommands}
@@ -239,7 +226,7 @@ class WizardApp(AnswersActions, App[int]):
     def _set_review_plan(self, entries: list[PlanEntry]) -> None:
         self.wizard_screen.query_one(ReviewPage).show_plan(entries)
 
-    @_unless_closing
+    @unless_closing
     def on_checks_finished(self, message: ChecksFinished) -> None:
         self.results = message.results
         self.plan = message.plan
@@ -275,7 +262,7 @@ class WizardApp(AnswersActions, App[int]):
         self.notify(f"{len(step_ids)} fix step(s) {verb} the plan.")
         self.run_checks()
 
-    @_unless_closing
+    @unless_closing
     def on_checks_failed(self, message: ChecksFailed) -> None:
         self.notify(message.error, title="The checks could not run", severity="error",
                     markup=False)
@@ -292,70 +279,6 @@ class WizardApp(AnswersActions, App[int]):
             return
         self.push_screen(ConfirmDialog(question, yes="Quit"),
                          callback=lambda yes: self.exit() if yes else None)
-
-    # ------------------------------------------------------------------------ apply
-    def action_apply(self) -> None:
-        if self.host.read_only:
-            self.notify("Not running as root: this wizard is read-only here.",
-                        severity="warning")
-            return
-        if self.applying:
-            return
-        review = self.wizard_screen.query_one(ReviewPage)
-        entries = [e for e in review.entries if not e.already_done]
-        if not entries:
-            self.notify("Nothing to apply.")
-            return
-        from wizard.steps.summary import open_warnings
-
-        question = f"Apply {len(entries)} step(s) to {self.host.label}?"
-        unfixed = open_warnings(self.results, self.choices.skipped_fixes)
-        if unfixed:
-            question += (f"\n\nNo step fixes these {len(unfixed)} warning(s); they stay as "
-                         "they are:\n" + "\n".join(f"• {r.id}: {_first_clause(r.message)}"
-                                                    for r in unfixed))
-        self.action_go("review")
-        self.push_screen(
-            ConfirmDialog(question, yes="Apply"),
-            callback=lambda yes: self.apply_plan([e.step for e in entries]) if yes else None)
-
-    @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
-    def apply_plan(self, steps) -> None:
-        """Apply, and keep the choices it acted on beside the journal (the next session on
-        this host starts from them)."""
-        from wizard.steps.engine import apply_steps
-
-        self.applying = True
-        try:
-            outcomes = apply_steps(self.host, steps, progress=lambda d, t, title:
-                                   self.post_message(ApplyProgress(d, t, title)),
-                                   after_step=self.wizard_screen.query_one(ReviewPage).narrator(steps))
-        finally:
-            self.applying = False
-        self.keep_applied_choices(outcomes)
-        self.last_apply = (list(steps), outcomes)
-        self.post_message(ApplyFinished(outcomes))
-
-    @_unless_closing
-    def on_apply_progress(self, message: ApplyProgress) -> None:
-        review = self.wizard_screen.query_one(ReviewPage)
-        review.progress(message.done, message.total, message.title)
-
-    @_unless_closing
-    def on_apply_finished(self, message: ApplyFinished) -> None:
-        self.wizard_screen.query_one(ReviewPage).finished(message.outcomes)
-        failed = [o for o in message.outcomes if o.failed]
-        self.notify(f"{len(failed)} step(s) failed; see the log." if failed
-                    else "Applied. Re-checking the host.",
-                    severity="error" if failed else "information")
-        self.action_recheck()
-
-
-def _first_clause(message: str) -> str:
-    """A warning's opening clause: the confirmation lists them, the checks explain them."""
-    for cut in (". ", "; "):
-        message = message.split(cut, 1)[0]
-    return message
 
 
 def run_app(host: Host, choices: WizardChoices | None = None, *, screen: str | None = None,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from textual.message import Message
 
@@ -34,3 +37,13 @@ class ApplyProgress(Message):
 @dataclass
 class ApplyFinished(Message):
     outcomes: list[StepOutcome]
+
+
+def unless_closing(handler: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+    """A worker's report that arrives while the app closes (its screens are gone) is dropped:
+    a check run outlives a quick quit, and a test's app, on a slow machine."""
+    @functools.wraps(handler)
+    def report(app: Any, message: Any) -> None:
+        if app.screen_stack:
+            handler(app, message)
+    return report
