@@ -113,6 +113,71 @@ def merged_lengths(indexes: Sequence[_TableIndex]) -> list[int]:
     return sorted({length for index in indexes for length in index.lengths}, reverse=True)
 
 
+# One bisection of a lookup plan: (prefix length, shift of the address to its network,
+# the (sorted networks, rows) of each table that has routes of that length).
+_Step = tuple[int, int, tuple[tuple[Sequence[int], "array[int]"], ...]]
+
+
+class LookupPlan:
+    """What a longest-prefix lookup over a set of tables bisects, made once per set.
+
+    Why: a resolver asks the same table (or local+main) for every address; merging the
+    tables' prefix lengths, their block masks and the per-length parts per address
+    costed more than the bisections. Here an IPv4 address's block mask (the OR of every
+    table's, at the finest block size among them) maps to the ready list of steps, the
+    lengths that block has, longest first; that list is made once per distinct mask
+    (a few hundred on a full table). IPv6 has no blocks: every length is a step.
+    """
+
+    __slots__ = ("ipv4", "all_steps", "_shift", "_masks", "_steps_by_mask", "_parts")
+
+    def __init__(self, family: int, indexes: Sequence[_TableIndex]) -> None:
+        self.ipv4 = family == socket.AF_INET
+        bits = _BITS[family]
+        self._parts = {length: tuple((index.keys[length], index.rows[length])
+                                     for index in indexes if length in index.keys)
+                       for length in merged_lengths(indexes)}
+        self.all_steps: tuple[_Step, ...] = tuple(
+            (length, bits - length, parts) for length, parts in self._parts.items())
+        self._steps_by_mask: dict[int, tuple[_Step, ...]] = {}
+        self._shift, self._masks = _merged_blocks(indexes) if self.ipv4 else (0, array("Q"))
+
+    def steps_for(self, address: int) -> tuple[_Step, ...]:
+        """The bisections worth making for ``address``, longest prefix first."""
+        if not self.ipv4:
+            return self.all_steps
+        mask = self._masks[address >> self._shift] if self._masks else 0
+        steps = self._steps_by_mask.get(mask)
+        if steps is None:
+            steps = self._steps_by_mask[mask] = tuple(
+                step for step in self.all_steps if mask >> step[0] & 1)
+        return steps
+
+
+def _merged_blocks(indexes: Sequence[_TableIndex]) -> tuple[int, Sequence[int]]:
+    """(shift, masks) covering every table of ``indexes``: one table's own, else their
+    OR at the finest block size of them (a coarser block's bits go to each of its
+    finer blocks, which only ever adds bisections, never loses one)."""
+    if not indexes:
+        return 0, array("Q")
+    if len(indexes) == 1:
+        return indexes[0].blocks
+    finest = min(indexes, key=lambda index: index.blocks[0])
+    shift = finest.blocks[0]
+    merged = array("Q", finest.blocks[1])  # a C copy; the (small) others are ORed in
+    for index in indexes:
+        if index is finest:
+            continue
+        own_shift, masks = index.blocks
+        spread = 1 << (own_shift - shift)
+        for block, mask in enumerate(masks):
+            if mask:
+                first = block * spread
+                for fine in range(first, first + spread):
+                    merged[fine] |= mask
+    return shift, merged
+
+
 def _build_index(routes: RouteTable) -> dict[tuple[int, int], _TableIndex]:
     """One pass over the packed records; each route becomes one int until sorted.
 
