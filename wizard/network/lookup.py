@@ -202,6 +202,7 @@ class Resolver:
         self._plans: dict[tuple[int, tuple[int, ...]], LookupPlan] = {}
         self._walks: dict[tuple[int, int, int, int], tuple[_WalkStep, ...]] = {}
         self._ipv4_sources: dict[tuple[str | None, str | None, int], str | None] = {}
+        self._forwarding = b""  # RouteTable.forwarding_rows(), with the first plan
 
     # table level ------------------------------------------------------------------
 
@@ -213,6 +214,7 @@ class Resolver:
             all_indexes = _index_for(self.routes)
             indexes = [all_indexes[k] for k in ((family, t) for t in tables) if k in all_indexes]
             plan = self._plans[key] = LookupPlan(family, indexes)
+            self._forwarding = self.routes.forwarding_rows()
         return plan
 
     def _table_lookup(self, flow: _Flow, plan: LookupPlan, trace: list[str] | None,
@@ -250,6 +252,13 @@ class Resolver:
         extras); only the route that answers is decoded, and only when it is read.
         """
         routes = self.routes
+        first = rows[0]
+        if trace is None and self._forwarding[first] and (
+                len(rows) == 1 or flow.family == socket.AF_INET):
+            # the first candidate simply forwards: it answers (nothing else to say)
+            if length <= suppress_prefixlen:
+                return _NOTHING
+            return _TableAnswer(first, length, routes=routes)
         fields = [routes.lookup_fields(row) for row in rows]
         if flow.family == socket.AF_INET6 and len(rows) > 1:
             # same metric: the higher router preference first (a stable sort keeps
