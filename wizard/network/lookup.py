@@ -59,13 +59,16 @@ _RULE_ERRORS = {"blackhole": errno.EINVAL, "unreachable": errno.ENETUNREACH,
                 "prohibit": errno.EACCES}
 _ROUTE_ERRORS = {"blackhole": errno.EINVAL, "unreachable": errno.EHOSTUNREACH,
                  "prohibit": errno.EACCES}
-# One rule of a walk compiled for a source, mark and uid (Resolver._walk_for): the rule,
-# its ``to`` selector when only the destination still decides (else None: it matches),
-# where its goto lands in the walk (-1: nowhere), and the plan of the table it looks up.
-_WalkStep = tuple[_Rule, "tuple[int, int] | None", int, LookupPlan]
+# One rule of a walk compiled for a source, mark and uid (Resolver._walk_for): what it
+# does (_LOOKUP, _GOTO, _NOP, _REJECT), its ``to`` network and the shift that compares
+# an address with it when only the destination still decides (shift -1: it matches),
+# where its goto lands in the walk (-1: nowhere), the plan of its table, and the rule.
+_WalkStep = tuple[int, int, int, int, LookupPlan, _Rule]
+_LOOKUP, _GOTO, _NOP, _REJECT = range(4)
 # Per-resolver caches keyed by what lookups share (a source, a gateway) stay this small:
 # a caller asking from ever new sources must not grow them without end.
 _CACHE_LIMIT = 4096
+_UNKNOWN = ""  # not an address: "not worked out yet" in Resolver._ipv4_sources
 
 
 class _TableAnswer:
@@ -336,15 +339,21 @@ class Resolver:
             kept = [(position, rule, verdict) for position, rule in enumerate(rules)
                     if (verdict := rule.verdict_without_dst(flow)) is not False]
             positions = [position for position, _rule, _verdict in kept]
-            steps = []
+            steps: list[_WalkStep] = []
             for _position, rule, verdict in kept:
                 jump = -1
                 if rule.action == "goto":
                     targets = [i for i, other in enumerate(rules) if other.priority == rule.goto]
                     if targets:  # the first kept rule at or after the target
                         jump = bisect_left(positions, targets[0])
-                steps.append((rule, None if verdict else rule.dst, jump,
-                              self._plan(flow.family, (rule.table,))))
+                kind = {"goto": _GOTO, "nop": _NOP}.get(rule.action, _LOOKUP)
+                if rule.action in _RULE_ERRORS:
+                    kind = _REJECT
+                network, shift = 0, -1
+                if verdict is None and rule.dst is not None:
+                    network, shift = rule.dst[0], _BITS[flow.family] - rule.dst[1]
+                steps.append((kind, network, shift, jump, self._plan(flow.family, (rule.table,)),
+                              rule))
             if len(self._walks) >= _CACHE_LIMIT:
                 self._walks.clear()
             walk = self._walks[key] = tuple(steps)
@@ -356,27 +365,25 @@ class Resolver:
         if flow.family == socket.AF_INET and self._ipv4_rules_are_default:
             return self._merged_walk(flow, trace)
         steps = self._walk_for(flow)
-        dst, bits = flow.dst, _BITS[flow.family]
+        dst = flow.dst
         position = 0
         while position < len(steps):
-            rule, to, jump, plan = steps[position]
+            kind, network, shift, jump, plan, rule = steps[position]
             position += 1
-            if to is not None and _covers(to[0], to[1], dst, bits) == rule.invert:
+            # a ``to`` selector: the rule matches when covering dst differs from ``not``
+            if shift >= 0 and ((network ^ dst) >> shift == 0) == rule.invert:
                 continue
             if trace is not None:
                 trace.append(f"rule {rule.describe()}")
-            action = rule.action
-            if action == "goto":
+            if kind == _LOOKUP:
+                answer = self._table_lookup(flow, plan, trace, rule.suppress_prefixlen)
+                if answer.final:
+                    return rule, answer
+            elif kind == _GOTO:
                 if jump >= 0:
                     position = jump
-                continue
-            if action == "nop":
-                continue
-            if action in _RULE_ERRORS:
-                return rule, _TableAnswer(error=_RULE_ERRORS[action])
-            answer = self._table_lookup(flow, plan, trace, rule.suppress_prefixlen)
-            if answer.final:
-                return rule, answer
+            elif kind == _REJECT:
+                return rule, _TableAnswer(error=_RULE_ERRORS[rule.action])
         if trace is not None:
             trace.append("no rule gave a route")
         return None, _TableAnswer(error=errno.ENETUNREACH)
@@ -410,7 +417,7 @@ class Resolver:
         family = _family_of_address(dst)
         flow = _Flow(family, int.from_bytes(socket.inet_pton(family, dst), "big"),
                      _address_int(src) if src else 0, mark, uid)
-        if family == socket.AF_INET:
+        if family == socket.AF_INET and (src is not None or flow.dst == 0):
             special = self._ipv4_special_cases(flow, dst, src, trace)
             if special is not None:
                 return special
@@ -419,9 +426,8 @@ class Resolver:
 
     def _ipv4_special_cases(self, flow: _Flow, dst: str, src: str | None,
                             trace: list[str] | None) -> dict[str, Any] | None:
-        """What ip_route_output_key_hash_rcu() decides before, or instead of, the FIB."""
-        if src is None and flow.dst != 0:
-            return None
+        """What ip_route_output_key_hash_rcu() decides before, or instead of, the FIB (only
+        asked with a source, or for 0.0.0.0)."""
         notes: list[str] = [] if trace is None else trace  # words nobody reads are dropped
         if src is not None:
             if flow.src >> 28 == 0xE or flow.src == 0xFFFFFFFF or flow.src >> 24 == 0:
@@ -489,7 +495,8 @@ class Resolver:
 
     def _ipv4_result(self, flow: _Flow, dst: str, src: str | None, route: Route,
                      merged: bool) -> dict[str, Any]:
-        gateway, dev = self._first_usable_hop(route)
+        gateway, dev = self._first_usable_hop(route) if route.nexthops else (route.gateway,
+                                                                             route.dev)
         route_type = route.type
         if flow.dst == 0xFFFFFFFF:
             route_type = "broadcast"
@@ -512,7 +519,10 @@ class Resolver:
         if src is not None:
             result["from"] = src
         if gateway is not None:
-            result.update(_gateway_entry(gateway, flow.family))
+            if ":" in gateway:  # an IPv6 next hop (RTA_VIA)
+                result.update(_gateway_entry(gateway, flow.family))
+            else:
+                result["gateway"] = gateway
         if dev is not None:
             result["dev"] = dev
         if route.table not in (0, RT_TABLE_MAIN) and not merged:
@@ -520,15 +530,17 @@ class Resolver:
         if src is None and prefsrc is not None:
             result["prefsrc"] = prefsrc
         result["flags"] = []
-        self._add_nexthops(result, route)
+        if route.nexthops:
+            self._add_nexthops(result, route)
         return result
 
     def _ipv4_source(self, dev: str | None, gateway: str | None, scope: int) -> str | None:
         """inet_select_addr() for a route without ``prefsrc``; the same for every route
         with this dev, gateway and scope (a full table has a handful), so kept."""
         key = (dev, gateway, scope)
-        if key in self._ipv4_sources:
-            return self._ipv4_sources[key]
+        known = self._ipv4_sources.get(key, _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known
         towards = _address_int(gateway) if gateway and ":" not in gateway else None
         source = _select_ipv4_source(self._addresses, dev, towards, scope)
         if len(self._ipv4_sources) >= _CACHE_LIMIT:

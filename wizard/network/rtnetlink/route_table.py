@@ -165,9 +165,11 @@ def _dst_text(family: int, dst_len: int, dst: bytes) -> str:
 
 def _decode_route(store: _RouteStore, row: int) -> Route:
     (family, dst_len, rtype, protocol, scope, pref, table, flags, metric, oif, gateway,
-     prefsrc, dst) = store.record(row)
+     prefsrc, dst) = _RECORD.unpack_from(store.records, row * _RECORD.size)
     network = socket.inet_ntop(family, dst[:_ADDR_BYTES[family]])
-    text = _dst_text(family, dst_len, dst)
+    # _dst_text() without a second inet_ntop (a lookup decodes one route per answer)
+    text = ("default" if not dst_len else network if dst_len == _HOST_BITS[family]
+            else f"{network}/{dst_len}")
     extras = store.extras.get(row)
     nexthops: tuple[Nexthop, ...] = ()
     gateway_text = store.addresses[gateway]
