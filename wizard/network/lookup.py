@@ -232,8 +232,12 @@ class Resolver:
         for length, shift, parts in plan.steps_for(address):
             network = address >> shift << shift
             rows: Sequence[int] | None = None
-            for keys, part_rows in parts:
-                position = bisect_left(keys, network)
+            for keys, part_rows, starts in parts:
+                if starts is None:
+                    position = bisect_left(keys, network)
+                else:  # only the networks of this /16 block
+                    block = network >> 16
+                    position = bisect_left(keys, network, starts[block], starts[block + 1])
                 if position == len(keys) or keys[position] != network:
                     continue
                 end = position + 1
