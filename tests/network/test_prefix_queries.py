@@ -112,11 +112,13 @@ def test_a_filtered_view_keeps_dump_order_for_the_next_query():
     assert routes.sort("dst").filter(family=4)._ascending is False
 
 
+@pytest.mark.parametrize("default_rules", [False, True], ids=["rules", "local+main merged"])
 @pytest.mark.parametrize("size", [3000, 70000], ids=["/16 blocks", "/20 blocks"])
-def test_lookup_blocks_never_skip_a_matching_length(size, monkeypatch):
+def test_lookup_blocks_never_skip_a_matching_length(size, default_rules, monkeypatch):
     """The per-block length masks and block starts only save work: every answer (route
     and trace) is the one of a lookup that bisects every prefix length of the table over
-    all of its networks."""
+    all of its networks. Without custom rules local and main are looked up as one, with
+    their masks merged (at 70k routes main's /20 blocks and local's /16 ones)."""
     from wizard.network.lookup import Resolver
 
     rng = random.Random(size)
@@ -128,12 +130,19 @@ def test_lookup_blocks_never_skip_a_matching_length(size, monkeypatch):
         routes.append({"dst": str(network) if length < 32 else str(network.network_address),
                        "gateway": f"10.0.0.{rng.randint(2, 9)}", "dev": "eth0",
                        "metric": rng.choice((0, 10))})
+    for _ in range(60):
+        value = rng.choice((11, 45)) << 24 | rng.getrandbits(24)
+        routes.append({"type": "local", "dst": str(ipaddress.ip_address(value)),
+                       "table": "local", "dev": "eth0", "protocol": "kernel", "scope": "host"})
+    routes.append({"type": "broadcast", "dst": "45.0.0.0/8", "table": "local", "dev": "eth0"})
     table = RouteTable.from_iproute_json(routes)
-    rules = [{"priority": 0, "src": "all", "table": "local"},
-             {"priority": 100, "src": "all", "dst": "203.0.0.0", "dstlen": 8, "table": "52"},
-             {"priority": 32766, "src": "all", "table": "main"}]
+    rules = None if default_rules else [
+        {"priority": 0, "src": "all", "table": "local"},
+        {"priority": 100, "src": "all", "dst": "203.0.0.0", "dstlen": 8, "table": "52"},
+        {"priority": 32766, "src": "all", "table": "main"}]
     addresses = [f"{rng.choice((11, 45, 203, 99))}.{rng.getrandbits(8)}.{rng.getrandbits(8)}."
                  f"{rng.getrandbits(8)}" for _ in range(600)]
+    addresses += [route["dst"] for route in routes[-61:-1]]  # the local ones
     monkeypatch.setattr(prefix_index, "_STARTS_MIN", 64)  # and bisect within /16 blocks
     fast = [(a["route_index"], list(a["trace"])) for a in map(Resolver(table, rules).lookup,
                                                                  addresses)]
