@@ -171,36 +171,3 @@ def test_block_starts_bound_each_16_block_of_networks(monkeypatch):
         inside = keys[starts[block]:starts[block + 1]]
         assert all(key >> 16 == block for key in inside)
     assert sum(starts[b + 1] - starts[b] for b in range(65536)) == len(keys) > 2900
-
-
-def test_ipv6_blocks_never_skip_a_matching_length(monkeypatch):
-    """IPv6: lengths of /32 and longer are bisected only when the address's /32 has a
-    route of that length, the shorter ones always; answers equal bisecting them all."""
-    from wizard.network.lookup import Resolver
-
-    rng = random.Random(6)
-    routes = [{"dst": "default", "gateway": "fe80::1", "dev": "eth0"}]
-    networks = []
-    for _ in range(3000):
-        length = rng.choice([16, 29, 32, 36, 40, 44, 48, 48, 48, 56, 64, 128])
-        value = rng.choice((0x2001, 0x2A00, 0x2C0F)) << 112 | rng.getrandbits(24) << 88
-        network = ipaddress.ip_network((value | rng.getrandbits(88), length), strict=False)
-        networks.append(network)
-        routes.append({"dst": str(network) if length < 128 else str(network.network_address),
-                       "gateway": f"fe80::{rng.randint(2, 9)}", "dev": "eth0",
-                       "metric": rng.choice((256, 1024))})
-    table = RouteTable.from_iproute_json(routes)
-    rules = [{"priority": 0, "src": "all", "table": "local"},
-             {"priority": 32766, "src": "all", "table": "main"}]
-    addresses = [str(ipaddress.ip_address(int(network.network_address)
-                                          | rng.getrandbits(128 - network.prefixlen)))
-                 for network in rng.sample(networks, 400)]
-    addresses += [f"{rng.choice(('2001', '2a00', '2c0f', '2600'))}:{rng.getrandbits(16):x}::"
-                  f"{rng.getrandbits(16):x}" for _ in range(200)]
-    fast = [(a["route_index"], list(a["trace"])) for a in map(Resolver(table, rules).lookup,
-                                                                 addresses)]
-    monkeypatch.setattr(LookupPlan, "steps_for", lambda plan, _address: plan.all_steps)
-    slow = [(b["route_index"], list(b["trace"])) for b in map(Resolver(table, rules).lookup,
-                                                                 addresses)]
-    assert fast == slow
-    assert len({route_index for route_index, _trace in fast}) > 300

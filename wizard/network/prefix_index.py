@@ -147,13 +147,10 @@ class LookupPlan:
     costed more than the bisections. Here an IPv4 address's block mask (the OR of every
     table's, at the finest block size among them) maps to the ready list of steps, the
     lengths that block has, longest first; that list is made once per distinct mask
-    (a few hundred on a full table). IPv6: a route of /32 or longer lies in one /32
-    (``address >> 96``), so a dict per /32 holds their lengths' bits; the shorter
-    lengths (few routes on a full table) are bisected for every address.
+    (a few hundred on a full table). IPv6 has no blocks: every length is a step.
     """
 
-    __slots__ = ("ipv4", "all_steps", "_shift", "_masks", "_steps_by_mask", "_short6",
-                 "_blocks6")
+    __slots__ = ("ipv4", "all_steps", "_shift", "_masks", "_steps_by_mask")
 
     def __init__(self, family: int, indexes: Sequence[_TableIndex]) -> None:
         self.ipv4 = family == socket.AF_INET
@@ -166,34 +163,17 @@ class LookupPlan:
             (length, bits - length, of_length) for length, of_length in parts.items())
         self._steps_by_mask: dict[int, tuple[_Step, ...]] = {}
         self._shift, self._masks = _merged_blocks(indexes) if self.ipv4 else (0, array("Q"))
-        self._short6, self._blocks6 = (0, {}) if self.ipv4 else _ipv6_blocks(indexes)
 
     def steps_for(self, address: int) -> tuple[_Step, ...]:
         """The bisections worth making for ``address``, longest prefix first."""
-        if self.ipv4:
-            mask = self._masks[address >> self._shift] if self._masks else 0
-        else:
-            mask = self._short6 | self._blocks6.get(address >> 96, 0)
+        if not self.ipv4:
+            return self.all_steps
+        mask = self._masks[address >> self._shift] if self._masks else 0
         steps = self._steps_by_mask.get(mask)
         if steps is None:
             steps = self._steps_by_mask[mask] = tuple(
                 step for step in self.all_steps if mask >> step[0] & 1)
         return steps
-
-
-def _ipv6_blocks(indexes: Sequence[_TableIndex]) -> tuple[int, dict[int, int]]:
-    """(bits of the lengths under /32, per /32 block the bits of the longer lengths that
-    have a network in it), over every table of ``indexes``."""
-    short, blocks = 0, dict[int, int]()
-    for index in indexes:
-        for length, keys in index.keys.items():
-            bit = 1 << length
-            if length < 32:
-                short |= bit
-                continue
-            for block in {network >> 96 for network in keys}:
-                blocks[block] = blocks.get(block, 0) | bit
-    return short, blocks
 
 
 def _merged_blocks(indexes: Sequence[_TableIndex]) -> tuple[int, Sequence[int]]:
