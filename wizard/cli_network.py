@@ -202,8 +202,12 @@ def _route_get(host: Host, args: argparse.Namespace) -> int:
 
 
 def _plain(answer: dict[str, Any]) -> dict[str, Any]:
-    """Only the JSON fields (a simulated lookup also carries the matched Route object)."""
-    return {key: value for key, value in answer.items() if key not in ("route", "route_index")}
+    """Only the JSON fields (a simulated lookup also carries the matched Route object, and
+    its trace is a LookupTrace, worded when read: a list here)."""
+    plain = {key: value for key, value in answer.items() if key not in ("route", "route_index")}
+    if "trace" in plain:
+        plain["trace"] = list(plain["trace"])
+    return plain
 
 
 def cmd_links(host: Host, args: argparse.Namespace) -> int:

@@ -60,10 +60,13 @@ class Netns:
                     input="".join(f"{line}\n" for line in lines), capture_output=True, text=True,
                 )
 
-    def route_get(self, dst: str, src: str | None = None, mark: int = 0) -> dict[str, Any]:
-        """``ip -j route get``; a refusal becomes ``{"error": <text after RTNETLINK answers:>}``."""
+    def route_get(self, dst: str, src: str | None = None, mark: int = 0,
+                  uid: int | None = None) -> dict[str, Any]:
+        """``ip -j route get``; a refusal becomes ``{"error": <text after RTNETLINK answers:>}``.
+        Without ``uid`` the kernel takes the caller's (root: 0)."""
         args = ["-j", "route", "get", dst, *(["from", src] if src else []),
-                *(["mark", hex(mark)] if mark else [])]
+                *(["mark", hex(mark)] if mark else []),
+                *(["uid", str(uid)] if uid is not None else [])]
         done = self.ip(*args, check=False)
         if done.returncode:
             return {"error": done.stderr.strip().removeprefix("RTNETLINK answers: ")}

@@ -13,12 +13,15 @@ Normalisations, each because the simulation knowingly cannot or does not say mor
 
 from __future__ import annotations
 
+import json
+import random
 import socket
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from wizard.network.lookup import Resolver, kubeadm_advertise_address, lookup
+from wizard.network.policy_rules import describe_rule
 from wizard.network.rtnetlink.decode import dump_addresses, dump_routes
 from wizard.network.rtnetlink.iproute_format import to_iproute_json
 from wizard.network.rtnetlink.route_table import RouteTable
@@ -85,6 +88,63 @@ def test_firewall_marks_select_rules_like_the_kernel(scenario: Netns, mark: int)
         kernel = scenario.route_get(dst, src, mark=mark)
         kernel.pop("mark", None)
         assert_same_decision(resolver.lookup(dst, src, mark=mark), kernel, socket.AF_INET)
+
+
+def test_one_resolver_asked_from_mixed_sources_marks_and_uids_answers_like_the_kernel(
+        scenario: Netns) -> None:
+    """The resolver sorts its rules once per (source, mark, uid): asked in a shuffled mix
+    of them, each answer must still be the kernel's for that very flow (the scenario's
+    rules select on from, not from, fwmark and uidrange)."""
+    resolver = Resolver(dump_routes(scenario.name), dump_rules(scenario.name),
+                        dump_addresses(scenario.name))
+    rng = random.Random(13)
+    flows = [(dst, src, mark, uid)
+             for dst, src in scenario.random_queries(socket.AF_INET, 40)
+             for mark, uid in ((0, 0), (0x10, 0), (0x11, 150), (0x110, 0), (0, 150), (0, 300))]
+    rng.shuffle(flows)
+    for dst, src, mark, uid in flows[:400]:
+        kernel = scenario.route_get(dst, src, mark=mark, uid=uid)
+        for key in ("mark", "uid"):
+            kernel.pop(key, None)
+        assert_same_decision(resolver.lookup(dst, src, mark=mark, uid=uid), kernel,
+                             socket.AF_INET)
+
+
+def test_the_trace_is_worded_when_read_and_names_what_decided(
+        scenario: Netns, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``trace`` is put into words only when read (a lookup that nobody explains does not
+    pay for it), once, and then says the same as a fresh resolver's trace read at once:
+    the rule and the route that decided are the last ones it names."""
+    routes, rules = dump_routes(scenario.name), dump_rules(scenario.name)
+    addresses = dump_addresses(scenario.name)
+    resolver = Resolver(routes, rules, addresses)
+    worded: list[tuple[object, ...]] = []
+    replay = Resolver._traced
+
+    def counted(self: Resolver, *question: Any) -> list[str]:
+        if self is resolver:
+            worded.append(question)
+        return replay(self, *question)
+
+    monkeypatch.setattr(Resolver, "_traced", counted)
+    questions = [(family, dst, src, mark) for family in (socket.AF_INET, socket.AF_INET6)
+                 for dst, src in scenario.random_queries(family, 60) for mark in (0, 0x10)]
+    answers = [resolver.lookup(dst, src, mark=mark) for _family, dst, src, mark in questions]
+    assert worded == []
+    for answer, (family, dst, src, mark) in zip(answers, questions, strict=True):
+        lines = list(answer["trace"])
+        assert lines and answer["trace"] == lines and lines == answer["trace"]
+        assert json.loads(json.dumps(lines)) == list(answer["trace"])
+        assert lines == Resolver(routes, rules, addresses).lookup(dst, src, mark=mark)["trace"]
+        if answer["rule"] is not None:
+            passed = [line for line in lines if line.startswith("rule ")]
+            assert passed[-1] == "rule " + describe_rule(answer["rule"], family)
+        route = answer["route"]
+        if route is not None:
+            candidates = [line for line in lines if line.startswith("  /")]
+            assert candidates[-1].startswith(f"  /{route.dst_len}: ")
+            assert route.dst in candidates[-1]
+    assert len(worded) == len(answers)  # each trace worded once, however often read
 
 
 @pytest.mark.parametrize("family", [socket.AF_INET, socket.AF_INET6], ids=["ipv4", "ipv6"])

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import socket
 
 import pytest
 
-from wizard.network.prefix_index import covering_rows, within_rows
+from wizard.network import prefix_index
+from wizard.network.prefix_index import LookupPlan, _index_for, covering_rows, within_rows
 from wizard.network.rtnetlink.route_table import RouteTable, _parse_prefix
 
 TABLES = ("main", "local", "52", "1000")
@@ -110,10 +112,13 @@ def test_a_filtered_view_keeps_dump_order_for_the_next_query():
     assert routes.sort("dst").filter(family=4)._ascending is False
 
 
+@pytest.mark.parametrize("default_rules", [False, True], ids=["rules", "local+main merged"])
 @pytest.mark.parametrize("size", [3000, 70000], ids=["/16 blocks", "/20 blocks"])
-def test_lookup_blocks_never_skip_a_matching_length(size, monkeypatch):
-    """The per-block length masks only save bisections: every answer (route and trace) is
-    the one of a lookup that bisects every prefix length of the table."""
+def test_lookup_blocks_never_skip_a_matching_length(size, default_rules, monkeypatch):
+    """The per-block length masks and block starts only save work: every answer (route
+    and trace) is the one of a lookup that bisects every prefix length of the table over
+    all of its networks. Without custom rules local and main are looked up as one, with
+    their masks merged (at 70k routes main's /20 blocks and local's /16 ones)."""
     from wizard.network.lookup import Resolver
 
     rng = random.Random(size)
@@ -125,15 +130,44 @@ def test_lookup_blocks_never_skip_a_matching_length(size, monkeypatch):
         routes.append({"dst": str(network) if length < 32 else str(network.network_address),
                        "gateway": f"10.0.0.{rng.randint(2, 9)}", "dev": "eth0",
                        "metric": rng.choice((0, 10))})
+    for _ in range(60):
+        value = rng.choice((11, 45)) << 24 | rng.getrandbits(24)
+        routes.append({"type": "local", "dst": str(ipaddress.ip_address(value)),
+                       "table": "local", "dev": "eth0", "protocol": "kernel", "scope": "host"})
+    routes.append({"type": "broadcast", "dst": "45.0.0.0/8", "table": "local", "dev": "eth0"})
     table = RouteTable.from_iproute_json(routes)
-    rules = [{"priority": 0, "src": "all", "table": "local"},
-             {"priority": 100, "src": "all", "dst": "203.0.0.0", "dstlen": 8, "table": "52"},
-             {"priority": 32766, "src": "all", "table": "main"}]
+    rules = None if default_rules else [
+        {"priority": 0, "src": "all", "table": "local"},
+        {"priority": 100, "src": "all", "dst": "203.0.0.0", "dstlen": 8, "table": "52"},
+        {"priority": 32766, "src": "all", "table": "main"}]
     addresses = [f"{rng.choice((11, 45, 203, 99))}.{rng.getrandbits(8)}.{rng.getrandbits(8)}."
                  f"{rng.getrandbits(8)}" for _ in range(600)]
-    fast = [Resolver(table, rules).lookup(address) for address in addresses]
-    monkeypatch.setattr(Resolver, "_lengths_for", staticmethod(lambda plan, _address: plan[2]))
-    slow = [Resolver(table, rules).lookup(address) for address in addresses]
-    assert [(a["route_index"], a["trace"]) for a in fast] == [
-        (b["route_index"], b["trace"]) for b in slow]
-    assert len({answer["route_index"] for answer in fast}) > 100
+    addresses += [route["dst"] for route in routes[-61:-1]]  # the local ones
+    monkeypatch.setattr(prefix_index, "_STARTS_MIN", 64)  # and bisect within /16 blocks
+    fast = [(a["route_index"], list(a["trace"])) for a in map(Resolver(table, rules).lookup,
+                                                                 addresses)]
+    monkeypatch.setattr(LookupPlan, "steps_for", lambda plan, _address: plan.all_steps)
+    monkeypatch.setattr(prefix_index, "_STARTS_MIN", 1 << 32)
+    slow = [(b["route_index"], list(b["trace"])) for b in map(Resolver(table, rules).lookup,
+                                                                 addresses)]
+    assert fast == slow
+    assert len({route_index for route_index, _trace in fast}) > 100
+
+
+def test_block_starts_bound_each_16_block_of_networks(monkeypatch):
+    """``block_starts(L)[b]`` is where /16 block b's /L networks begin: every network
+    between two starts is in that block, and none is left out."""
+    monkeypatch.setattr(prefix_index, "_STARTS_MIN", 100)
+    rng = random.Random(16)
+    routes = [{"dst": str(ipaddress.ip_network((rng.choice((0x0B, 0x2D, 0xCB)) << 24
+                                                  | rng.getrandbits(16) << 8, 24))),
+               "dev": "eth0"} for _ in range(3000)]
+    routes += [{"dst": "11.1.0.0/16", "dev": "eth0"}, {"dst": "10.0.0.0/8", "dev": "eth0"}]
+    index = _index_for(RouteTable.from_iproute_json(routes))[(socket.AF_INET, 254)]
+    keys, starts = index.keys[24], index.block_starts(24)
+    assert starts is not None and index.block_starts(16) is None  # one /16: no starts
+    assert len(starts) == 65537 and starts[0] == 0 and starts[-1] == len(keys)
+    for block in range(65536):
+        inside = keys[starts[block]:starts[block + 1]]
+        assert all(key >> 16 == block for key in inside)
+    assert sum(starts[b + 1] - starts[b] for b in range(65536)) == len(keys) > 2900

@@ -261,3 +261,26 @@ def test_iproute_dicts_round_trip_through_a_route_table(scenario: Netns) -> None
     expected = scenario.ip_json("route", "show", "table", "all")
     rebuilt = RouteTable.from_iproute_json(expected)
     assert [to_iproute_json(route) for route in rebuilt] == expected
+
+
+def test_forwarding_rows_mark_exactly_the_routes_a_lookup_may_take_unread(
+        scenario: Netns) -> None:
+    """``forwarding_rows()`` comes from column slices of the packed records; each row's
+    byte must say what the decoded route says: not a reject or throw, not dead, no
+    extras. The dump has every route type; the dicts add dead routes and next hops."""
+    dicts = scenario.ip_json("route", "show", "table", "all") + [
+        {"dst": "198.51.100.0/24", "gateway": "10.1.0.2", "dev": "v0", "flags": ["dead"]},
+        {"dst": "198.51.101.0/24", "flags": [], "nexthops": [
+            {"gateway": "10.1.0.2", "dev": "v0", "weight": 1, "flags": ["dead"]},
+            {"gateway": "10.1.0.3", "dev": "v0", "weight": 1, "flags": []}]},
+        {"dst": "198.51.102.0/24", "gateway": "10.1.0.2", "dev": "v0", "flags": ["onlink"]},
+    ]
+    for table in (dump_routes(scenario.name), RouteTable.from_iproute_json(dicts)):
+        expected = bytes(
+            route.type not in ("blackhole", "unreachable", "prohibit", "throw")
+            and not route.flags & constants.RTNH_F_DEAD and route.extras is None
+            and not route.nexthops
+            for route in table)
+        assert table.forwarding_rows() == expected
+        assert 0 < sum(expected) < len(table)
+    assert RouteTable.from_iproute_json(dicts).forwarding_rows()[-3:] == b"\x00\x00\x01"

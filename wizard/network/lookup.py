@@ -27,20 +27,19 @@ from __future__ import annotations
 
 import errno
 import socket
-from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from wizard.network.lookup_trace import LookupTrace
 from wizard.network.policy_rules import _DEFAULT_RULES, _LOOPBACK_DEV, _Flow, _Rule, _rules_for
 from wizard.network.prefix_index import (
     _BITS,
+    LookupPlan,
     _address_int,
     _covers,
     _family_of_address,
     _index_for,
-    _TableIndex,
-    merged_lengths,
 )
 from wizard.network.rtnetlink.constants import (
     RT_TABLE_DEFAULT,
@@ -59,13 +58,18 @@ from wizard.network.source_address import (
 
 _RULE_ERRORS = {"blackhole": errno.EINVAL, "unreachable": errno.ENETUNREACH,
                 "prohibit": errno.EACCES}
-# Resolver._plan(): the tables' indexes (IPv4 only), per prefix length the (networks,
-# rows, shift) of each table that has it, and those lengths, longest first.
-_Plan = tuple[list[_TableIndex], dict[int, list[tuple[Sequence[int], "array[int]", int]]],
-              list[int]]
-
 _ROUTE_ERRORS = {"blackhole": errno.EINVAL, "unreachable": errno.EHOSTUNREACH,
                  "prohibit": errno.EACCES}
+# One rule of a walk compiled for a source, mark and uid (Resolver._walk_for): what it
+# does (_LOOKUP, _GOTO, _NOP, _REJECT), its ``to`` network and the shift that compares
+# an address with it when only the destination still decides (shift -1: it matches),
+# where its goto lands in the walk (-1: nowhere), the plan of its table, and the rule.
+_WalkStep = tuple[int, int, int, int, LookupPlan, _Rule]
+_LOOKUP, _GOTO, _NOP, _REJECT = range(4)
+# Per-resolver caches keyed by what lookups share (a source, a gateway) stay this small:
+# a caller asking from ever new sources must not grow them without end.
+_CACHE_LIMIT = 4096
+_UNKNOWN = ""  # not an address: "not worked out yet" in Resolver._ipv4_sources
 
 
 class _TableAnswer:
@@ -75,12 +79,14 @@ class _TableAnswer:
     lookup that a rule then suppresses, or that falls through, never pays for it.
     """
 
-    __slots__ = ("row", "dst_len", "error", "throw", "merged", "_routes", "_route")
+    __slots__ = ("row", "dst_len", "error", "throw", "final", "merged", "_routes", "_route")
 
     def __init__(self, row: int | None = None, dst_len: int = 0, error: int | None = None,
                  throw: bool = False, routes: RouteTable | None = None,
                  route: Route | None = None) -> None:
         self.row, self.dst_len, self.error, self.throw = row, dst_len, error, throw
+        # the walk ends here: an error, or a route that is not a throw
+        self.final = error is not None or (row is not None and not throw)
         self.merged = False  # answered by the merged local+main table (reported as main)
         self._routes, self._route = routes, route
 
@@ -94,10 +100,10 @@ class _TableAnswer:
             self._route = self._routes.route_by_index(self.row)
         return self._route
 
-    @property
-    def final(self) -> bool:
-        return self.error is not None or (self.found and not self.throw)
 
+# "Nothing here, go on" (no route, or one a rule suppresses): one shared instance, since
+# most tables a walk passes say just that. Never changed (only found answers are).
+_NOTHING = _TableAnswer()
 
 _PREF_RANKS = {1: 3, 0: 2, 3: 1}  # RFC 4191 router preference: high, medium, low
 
@@ -142,107 +148,126 @@ class Resolver:
             list(_DEFAULT_RULES[socket.AF_INET])
         )
         self._addresses = _parse_addresses(addresses)
-        self._plans: dict[tuple[int, tuple[int, ...]], _Plan] = {}
+        self._plans: dict[tuple[int, tuple[int, ...]], LookupPlan] = {}
+        self._walks: dict[tuple[int, int, int, int], tuple[_WalkStep, ...]] = {}
+        self._ipv4_sources: dict[tuple[str | None, str | None, int], str | None] = {}
+        self._forwarding = b""  # RouteTable.forwarding_rows(), with the first plan
 
     # table level ------------------------------------------------------------------
 
-    def _plan(self, family: int, tables: tuple[int, ...]) -> _Plan:
-        """What to bisect for these tables: their indexes, per prefix length the (networks,
-        rows, shift) of each table that has it, and the lengths, longest first. Made once
-        per Resolver and table set."""
+    def _plan(self, family: int, tables: tuple[int, ...]) -> LookupPlan:
+        """What to bisect for these tables; made once per Resolver and table set."""
         key = (family, tables)
         plan = self._plans.get(key)
         if plan is None:
             all_indexes = _index_for(self.routes)
             indexes = [all_indexes[k] for k in ((family, t) for t in tables) if k in all_indexes]
-            lengths = merged_lengths(indexes)
-            parts = {length: [(index.keys[length], index.rows[length], index.bits - length)
-                              for index in indexes if length in index.keys]
-                     for length in lengths}
-            plan = self._plans[key] = (indexes if family == socket.AF_INET else [], parts,
-                                       lengths)
+            plan = self._plans[key] = LookupPlan(family, indexes)
+            self._forwarding = self.routes.forwarding_rows()
         return plan
 
-    @staticmethod
-    def _lengths_for(plan: _Plan, address: int) -> Iterable[int]:
-        """The prefix lengths worth bisecting for ``address``, longest first: in IPv4 only
-        those its block (/16 or /20) has routes of."""
-        indexes, _parts, lengths = plan
-        if not indexes:
-            return lengths
-        mask = 0
-        for index in indexes:
-            shift, masks = index.blocks
-            mask |= masks[address >> shift]
-        found = []
-        while mask:
-            length = mask.bit_length() - 1
-            found.append(length)
-            mask ^= 1 << length
-        return found
-
-    def _table_lookup(self, flow: _Flow, tables: tuple[int, ...], trace: list[str]
-                      ) -> _TableAnswer:
+    def _table_lookup(self, flow: _Flow, plan: LookupPlan, trace: list[str] | None,
+                      suppress_prefixlen: int = -1) -> _TableAnswer:
         """fib_table_lookup(): longest prefix, then the first usable route for it.
 
-        Candidates are judged on their packed records (type, flags, metric, the rare
-        extras); only the route that answers is decoded, and only when it is read.
+        ``plan``: the table's (or local+main's), from :meth:`_plan`. A route a rule's
+        ``suppress_prefixlength`` rejects counts as no answer (the walk goes on), so no
+        answer object is made for it.
         """
-        routes, address = self.routes, flow.dst
-        plan = self._plan(flow.family, tables)
-        parts_of = plan[1]
-        for length in self._lengths_for(plan, address):
-            rows: list[int] = []
-            for keys, part_rows, shift in parts_of[length]:
-                network = address >> shift << shift
-                position = bisect_left(keys, network)
+        address = flow.dst
+        for length, shift, parts in plan.steps_for(address):
+            network = address >> shift << shift
+            rows: Sequence[int] | None = None
+            for keys, part_rows, starts in parts:
+                if starts is None:
+                    position = bisect_left(keys, network)
+                else:  # only the networks of this /16 block
+                    block = network >> 16
+                    position = bisect_left(keys, network, starts[block], starts[block + 1])
                 if position == len(keys) or keys[position] != network:
                     continue
                 end = position + 1
                 while end < len(keys) and keys[end] == network:
                     end += 1
-                rows += part_rows[position:end]
-            if not rows:
+                found = part_rows[position:end]
+                rows = found if rows is None else [*rows, *found]
+            if rows is not None:
+                answer = self._judge(flow, rows, length, trace, suppress_prefixlen)
+                if answer is not None:
+                    return answer
+        return _NOTHING
+
+    def _judge(self, flow: _Flow, rows: Sequence[int], length: int, trace: list[str] | None,
+               suppress_prefixlen: int) -> _TableAnswer | None:
+        """The first usable route of one prefix length's candidates (None: none is).
+
+        Candidates are judged on their packed records (type, flags, metric, the rare
+        extras); only the route that answers is decoded, and only when it is read.
+        """
+        routes = self.routes
+        first = rows[0]
+        if trace is None and self._forwarding[first] and (
+                len(rows) == 1 or flow.family == socket.AF_INET):
+            # the first candidate simply forwards: it answers (nothing else to say)
+            if length <= suppress_prefixlen:
+                return _NOTHING
+            return _TableAnswer(first, length, routes=routes)
+        fields = [routes.lookup_fields(row) for row in rows]
+        if flow.family == socket.AF_INET6 and len(rows) > 1:
+            # same metric: the higher router preference first (a stable sort keeps
+            # the kernel's order otherwise)
+            fields.sort(key=lambda f: (f[3] or 0, -_PREF_RANKS.get(
+                f[4] if f[4] is not None else 0, 2)))
+        for row, kind, flags, metric, _pref, extras in fields:
+            if extras and ("tos" in extras or not _source_matches(extras, flow)):
                 continue
-            fields = [routes.lookup_fields(row) for row in rows]
-            if flow.family == socket.AF_INET6 and len(rows) > 1:
-                # same metric: the higher router preference first (a stable sort keeps
-                # the kernel's order otherwise)
-                fields.sort(key=lambda f: (f[3] or 0, -_PREF_RANKS.get(
-                    f[4] if f[4] is not None else 0, 2)))
-            for row, kind, flags, metric, _pref, extras in fields:
-                if (extras and "tos" in extras) or not _source_matches(extras, flow):
-                    continue
-                if kind in _ROUTE_ERRORS:
+            if kind in _ROUTE_ERRORS:
+                if trace is not None:
                     trace.append(f"  /{length}: {kind} {routes.dst_text(row)}")
-                    return _TableAnswer(row, length, error=_ROUTE_ERRORS[kind], routes=routes)
-                if kind == "throw":
-                    trace.append(f"  /{length}: throw {routes.dst_text(row)}: back to the rules")
-                    return _TableAnswer(row, length, throw=True, routes=routes)
-                if _is_dead(flags, extras):
-                    trace.append(f"  /{length}: {routes.dst_text(row)} skipped, its next hops "
-                                 "are dead")
-                    continue
+                return _TableAnswer(row, length, error=_ROUTE_ERRORS[kind], routes=routes)
+            if kind == "throw":
+                if trace is not None:
+                    trace.append(f"  /{length}: throw {routes.dst_text(row)}: back to the "
+                                 "rules")
+                return _TableAnswer(row, length, throw=True, routes=routes)
+            if (extras or flags & RTNH_F_DEAD) and _is_dead(flags, extras):
+                if trace is not None:
+                    trace.append(f"  /{length}: {routes.dst_text(row)} skipped, its next "
+                                 "hops are dead")
+                continue
+            if trace is not None:
                 trace.append(f"  /{length}: {routes.dst_text(row)} (metric {metric or 0})")
-                return _TableAnswer(row, length, routes=routes)
-        return _TableAnswer()
+            if length <= suppress_prefixlen:
+                if trace is not None:
+                    trace.append(f"  suppressed: /{length} is within suppress_prefixlength "
+                                 f"{suppress_prefixlen}")
+                return _NOTHING
+            return _TableAnswer(row, length, routes=routes)
+        return None
 
     # rule level -------------------------------------------------------------------
 
-    def _merged_walk(self, flow: _Flow, trace: list[str]) -> tuple[_Rule | None, _TableAnswer]:
+    def _merged_walk(self, flow: _Flow, trace: list[str] | None
+                     ) -> tuple[_Rule | None, _TableAnswer]:
         """fib_lookup() before any custom IPv4 rule: local and main are one table, then
         the default table; the kernel reports the answer as table main."""
         local_rule, main_rule, default_rule = self._rules[socket.AF_INET]
-        trace.append("no custom IPv4 rules: the kernel looks up local and main as one table")
-        answer = self._table_lookup(flow, (RT_TABLE_LOCAL, RT_TABLE_MAIN), trace)
-        answer.merged = True
+        if trace is not None:
+            trace.append("no custom IPv4 rules: the kernel looks up local and main as one "
+                         "table")
+        answer = self._table_lookup(flow, self._plan(socket.AF_INET, (RT_TABLE_LOCAL,
+                                                                     RT_TABLE_MAIN)), trace)
+        if answer.found:  # never the shared _NOTHING
+            answer.merged = True
         found_local = answer.route is not None and answer.route.table == RT_TABLE_LOCAL
         rule = local_rule if found_local else main_rule
         if answer.found and answer.error is None and not answer.throw:
             return rule, answer
         if (socket.AF_INET, RT_TABLE_DEFAULT) in _index_for(self.routes):
-            trace.append(f"rule {default_rule.describe()}")
-            fallback = self._table_lookup(flow, (RT_TABLE_DEFAULT,), trace)
+            if trace is not None:
+                trace.append(f"rule {default_rule.describe()}")
+            fallback = self._table_lookup(flow, self._plan(socket.AF_INET, (RT_TABLE_DEFAULT,)),
+                                          trace)
             return default_rule, fallback if fallback.final else _TableAnswer(
                 error=errno.ENETUNREACH
             )
@@ -250,36 +275,67 @@ class Resolver:
             return rule, answer
         return None, _TableAnswer(error=errno.ENETUNREACH)
 
-    def _rule_walk(self, flow: _Flow, trace: list[str]) -> tuple[_Rule | None, _TableAnswer]:
+    def _walk_for(self, flow: _Flow) -> tuple[_WalkStep, ...]:
+        """The family's rules that can match this flow's source, mark and uid, in order.
+
+        Why: only a rule's ``to`` depends on the destination, and most lookups share
+        the rest (a plain ``route get`` has no source, mark or uid), so the rules that
+        cannot match are dropped once per (source, mark, uid), not tested per address.
+        """
+        key = (flow.family, flow.src, flow.mark, flow.uid)
+        walk = self._walks.get(key)
+        if walk is None:
+            rules = self._rules[flow.family]
+            kept = [(position, rule, verdict) for position, rule in enumerate(rules)
+                    if (verdict := rule.verdict_without_dst(flow)) is not False]
+            positions = [position for position, _rule, _verdict in kept]
+            steps: list[_WalkStep] = []
+            for _position, rule, verdict in kept:
+                jump = -1
+                if rule.action == "goto":
+                    targets = [i for i, other in enumerate(rules) if other.priority == rule.goto]
+                    if targets:  # the first kept rule at or after the target
+                        jump = bisect_left(positions, targets[0])
+                kind = {"goto": _GOTO, "nop": _NOP}.get(rule.action, _LOOKUP)
+                if rule.action in _RULE_ERRORS:
+                    kind = _REJECT
+                network, shift = 0, -1
+                if verdict is None and rule.dst is not None:
+                    network, shift = rule.dst[0], _BITS[flow.family] - rule.dst[1]
+                steps.append((kind, network, shift, jump, self._plan(flow.family, (rule.table,)),
+                              rule))
+            if len(self._walks) >= _CACHE_LIMIT:
+                self._walks.clear()
+            walk = self._walks[key] = tuple(steps)
+        return walk
+
+    def _rule_walk(self, flow: _Flow, trace: list[str] | None
+                   ) -> tuple[_Rule | None, _TableAnswer]:
         """fib_rules_lookup(): the first rule whose table gives a final answer."""
         if flow.family == socket.AF_INET and self._ipv4_rules_are_default:
             return self._merged_walk(flow, trace)
-        rules = self._rules[flow.family]
+        steps = self._walk_for(flow)
+        dst = flow.dst
         position = 0
-        while position < len(rules):
-            rule = rules[position]
+        while position < len(steps):
+            kind, network, shift, jump, plan, rule = steps[position]
             position += 1
-            if not rule.matches(flow):
+            # a ``to`` selector: the rule matches when covering dst differs from ``not``
+            if shift >= 0 and ((network ^ dst) >> shift == 0) == rule.invert:
                 continue
-            trace.append(f"rule {rule.describe()}")
-            if rule.action == "goto":
-                targets = [i for i, other in enumerate(rules) if other.priority == rule.goto]
-                if targets:
-                    position = targets[0]
-                continue
-            if rule.action == "nop":
-                continue
-            if rule.action in _RULE_ERRORS:
+            if trace is not None:
+                trace.append(f"rule {rule.describe()}")
+            if kind == _LOOKUP:
+                answer = self._table_lookup(flow, plan, trace, rule.suppress_prefixlen)
+                if answer.final:
+                    return rule, answer
+            elif kind == _GOTO:
+                if jump >= 0:
+                    position = jump
+            elif kind == _REJECT:
                 return rule, _TableAnswer(error=_RULE_ERRORS[rule.action])
-            answer = self._table_lookup(flow, (rule.table,), trace)
-            if not answer.final:
-                continue
-            if answer.error is None and answer.dst_len <= rule.suppress_prefixlen:
-                trace.append(f"  suppressed: /{answer.dst_len} is within "
-                             f"suppress_prefixlength {rule.suppress_prefixlen}")
-                continue
-            return rule, answer
-        trace.append("no rule gave a route")
+        if trace is not None:
+            trace.append("no rule gave a route")
         return None, _TableAnswer(error=errno.ENETUNREACH)
 
     # public -----------------------------------------------------------------------
@@ -292,78 +348,92 @@ class Resolver:
         non-unicast, ``dst``, ``from``, ``gateway``, ``dev``, ``table``, ``prefsrc``, or
         ``error``), plus ``rule`` (the ip-rule dict that decided), ``route`` (the
         :class:`Route` used), ``route_index`` (its ``Route.index``), ``nexthops`` for a
-        multipath route, and ``trace``: the steps, in words.
+        multipath route, and ``trace``: the steps, in words (a :class:`LookupTrace`,
+        put into words when first read).
         """
-        family = _family_of_address(dst)
-        flow = _Flow(family, _address_int(dst), _address_int(src) if src else 0, mark, uid)
+        result = self._resolve(dst, src, mark, uid, None)
+        result["trace"] = LookupTrace(self, (dst, src, mark, uid))
+        return result
+
+    def _traced(self, dst: str, src: str | None, mark: int, uid: int) -> list[str]:
+        """The lookup again, this time saying each step (what a LookupTrace reads)."""
         trace: list[str] = []
-        if family == socket.AF_INET:
+        self._resolve(dst, src, mark, uid, trace)
+        return trace
+
+    def _resolve(self, dst: str, src: str | None, mark: int, uid: int,
+                 trace: list[str] | None) -> dict[str, Any]:
+        """The answer without its trace; the steps go to ``trace`` when one is given."""
+        family = _family_of_address(dst)
+        flow = _Flow(family, int.from_bytes(socket.inet_pton(family, dst), "big"),
+                     _address_int(src) if src else 0, mark, uid)
+        if family == socket.AF_INET and (src is not None or flow.dst == 0):
             special = self._ipv4_special_cases(flow, dst, src, trace)
             if special is not None:
                 return special
         rule, answer = self._rule_walk(flow, trace)
         return self._answer(flow, dst, src, rule, answer, trace)
 
-    def _ipv4_special_cases(self, flow: _Flow, dst: str, src: str | None, trace: list[str]
-                            ) -> dict[str, Any] | None:
-        """What ip_route_output_key_hash_rcu() decides before, or instead of, the FIB."""
+    def _ipv4_special_cases(self, flow: _Flow, dst: str, src: str | None,
+                            trace: list[str] | None) -> dict[str, Any] | None:
+        """What ip_route_output_key_hash_rcu() decides before, or instead of, the FIB (only
+        asked with a source, or for 0.0.0.0)."""
+        notes: list[str] = [] if trace is None else trace  # words nobody reads are dropped
         if src is not None:
             if flow.src >> 28 == 0xE or flow.src == 0xFFFFFFFF or flow.src >> 24 == 0:
-                trace.append("source is multicast, broadcast or 0.0.0.0/8: invalid")
-                return self._decorate(lookup_error_result(errno.EINVAL, dst, src), None, None,
-                                      trace)
+                notes.append("source is multicast, broadcast or 0.0.0.0/8: invalid")
+                return self._decorate(lookup_error_result(errno.EINVAL, dst, src), None, None)
             owner = self._local_route(flow.src)
             if owner is None:
-                trace.append(f"source {src} is not an address of this host")
+                notes.append(f"source {src} is not an address of this host")
                 return self._decorate(lookup_error_result(errno.ENETUNREACH, dst, src), None,
-                                      None, trace)
+                                      None)
             if flow.dst >> 28 == 0xE or flow.dst == 0xFFFFFFFF:
                 kind = "multicast" if flow.dst >> 28 == 0xE else "broadcast"
-                trace.append(f"{kind} from {src}: sent out of {owner.dev}, which owns it")
+                notes.append(f"{kind} from {src}: sent out of {owner.dev}, which owns it")
                 result: dict[str, Any] = {"type": kind, "dst": dst, "from": src,
                                           "dev": owner.dev, "flags": []}
-                return self._decorate(result, None, None, trace)
+                return self._decorate(result, None, None)
         if flow.dst == 0:
-            trace.append("destination 0.0.0.0 means this host: delivered on lo")
+            notes.append("destination 0.0.0.0 means this host: delivered on lo")
             result = {"type": "local", "dst": dst}
             result.update({"from": src} if src else {})
             result["dev"] = _LOOPBACK_DEV
             result.update({} if src else {"prefsrc": "127.0.0.1"})
             result["flags"] = []
-            return self._decorate(result, None, None, trace)
+            return self._decorate(result, None, None)
         return None
 
     def _local_route(self, address: int) -> Route | None:
         """The local-table route that makes ``address`` one of this host's (its dev owns it)."""
         flow = _Flow(socket.AF_INET, address, 0, 0, 0)
-        answer = self._table_lookup(flow, (RT_TABLE_LOCAL,), [])
+        answer = self._table_lookup(flow, self._plan(socket.AF_INET, (RT_TABLE_LOCAL,)), None)
         route = answer.route
         if route is not None and route.type == "local":
             return route
         return None
 
     def _answer(self, flow: _Flow, dst: str, src: str | None, rule: _Rule | None,
-                answer: _TableAnswer, trace: list[str]) -> dict[str, Any]:
+                answer: _TableAnswer, trace: list[str] | None) -> dict[str, Any]:
         if answer.error is not None:
             return self._decorate(lookup_error_result(answer.error, dst, src), rule,
-                                  answer.route, trace)
+                                  answer.route)
         route = answer.route
         assert route is not None, "only an answer with an error has no route"
         if flow.family == socket.AF_INET:
             result = self._ipv4_result(flow, dst, src, route, answer.merged)
-            if "error" in result:
+            if "error" in result and trace is not None:
                 trace.append("a loopback source cannot leave through " + str(route.dev))
         else:
             result = self._ipv6_result(flow, dst, src, route)
-        return self._decorate(result, rule, route, trace)
+        return self._decorate(result, rule, route)
 
     @staticmethod
-    def _decorate(result: dict[str, Any], rule: _Rule | None, route: Route | None,
-                  trace: list[str]) -> dict[str, Any]:
+    def _decorate(result: dict[str, Any], rule: _Rule | None, route: Route | None
+                  ) -> dict[str, Any]:
         result["rule"] = dict(rule.source) if rule is not None else None
         result["route"] = route
         result["route_index"] = route.index if route is not None else None
-        result["trace"] = trace
         return result
 
     @staticmethod
@@ -375,7 +445,8 @@ class Resolver:
 
     def _ipv4_result(self, flow: _Flow, dst: str, src: str | None, route: Route,
                      merged: bool) -> dict[str, Any]:
-        gateway, dev = self._first_usable_hop(route)
+        gateway, dev = self._first_usable_hop(route) if route.nexthops else (route.gateway,
+                                                                             route.dev)
         route_type = route.type
         if flow.dst == 0xFFFFFFFF:
             route_type = "broadcast"
@@ -386,10 +457,7 @@ class Resolver:
             dev, gateway = _LOOPBACK_DEV, None
             prefsrc = route.prefsrc or dst
         else:
-            towards = _address_int(gateway) if gateway and ":" not in gateway else None
-            prefsrc = route.prefsrc or _select_ipv4_source(
-                self._addresses, dev, towards, route.scope
-            )
+            prefsrc = route.prefsrc or self._ipv4_source(dev, gateway, route.scope)
             # __mkroute_output(): no gateway for broadcast, nor for multicast that only
             # matched a default-like route (shorter than /4).
             if route_type == "broadcast" or (route_type == "multicast" and route.dst_len < 4):
@@ -401,7 +469,10 @@ class Resolver:
         if src is not None:
             result["from"] = src
         if gateway is not None:
-            result.update(_gateway_entry(gateway, flow.family))
+            if ":" in gateway:  # an IPv6 next hop (RTA_VIA)
+                result.update(_gateway_entry(gateway, flow.family))
+            else:
+                result["gateway"] = gateway
         if dev is not None:
             result["dev"] = dev
         if route.table not in (0, RT_TABLE_MAIN) and not merged:
@@ -409,8 +480,23 @@ class Resolver:
         if src is None and prefsrc is not None:
             result["prefsrc"] = prefsrc
         result["flags"] = []
-        self._add_nexthops(result, route)
+        if route.nexthops:
+            self._add_nexthops(result, route)
         return result
+
+    def _ipv4_source(self, dev: str | None, gateway: str | None, scope: int) -> str | None:
+        """inet_select_addr() for a route without ``prefsrc``; the same for every route
+        with this dev, gateway and scope (a full table has a handful), so kept."""
+        key = (dev, gateway, scope)
+        known = self._ipv4_sources.get(key, _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known
+        towards = _address_int(gateway) if gateway and ":" not in gateway else None
+        source = _select_ipv4_source(self._addresses, dev, towards, scope)
+        if len(self._ipv4_sources) >= _CACHE_LIMIT:
+            self._ipv4_sources.clear()
+        self._ipv4_sources[key] = source
+        return source
 
     def _ipv6_result(self, flow: _Flow, dst: str, src: str | None, route: Route
                      ) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from wizard.network.prefix_index import _BITS, _address_int, _covers, _family_of_address
 from wizard.network.rtnetlink.names import table_id
@@ -50,24 +50,33 @@ class _Rule:
     suppress_prefixlen: int
     source: Mapping[str, Any]
 
-    def matches(self, flow: _Flow) -> bool:
-        """fib_rule_match(): every selector must hold; ``not`` inverts the whole test.
-        The first selector that fails decides (every lookup asks every rule before its
-        own, so this stops early)."""
-        return self._selectors_hold(flow) != self.invert
-
-    def _selectors_hold(self, flow: _Flow) -> bool:
+    def _others_hold(self, flow: _Flow) -> bool:
+        """fib_rule_match() without ``to`` (and ``not``): every other selector holds. The
+        first one that fails decides."""
         if self.unmatchable:
             return False
         if self.src is not None and not _covers(*self.src, flow.src, _BITS[flow.family]):
-            return False
-        if self.dst is not None and not _covers(*self.dst, flow.dst, _BITS[flow.family]):
             return False
         if (self.iif is not None and self.iif != _LOOPBACK_DEV) or self.oif is not None:
             return False
         if self.fwmark is not None and (self.fwmark ^ flow.mark) & self.fwmask:
             return False
         return self.uid_range is None or self.uid_range[0] <= flow.uid <= self.uid_range[1]
+
+    def verdict_without_dst(self, flow: _Flow) -> bool | None:
+        """Whether the rule matches every destination of this source, mark and uid (True),
+        none (False), or only those its ``to`` selector covers (None), ``not`` applied:
+        with ``to``, the rule matches when covering the destination differs from ``invert``.
+
+        Why: a resolver asked many times from the same source (a plain ``route get`` has
+        none) sorts its rules once per source with this, so a lookup tests only the
+        rules that can match and, of those, only their ``to``.
+        """
+        if not self._others_hold(flow):
+            return self.invert
+        if self.dst is None:
+            return not self.invert
+        return None
 
     def describe(self) -> str:
         """The rule roughly as ``ip rule`` prints it, for the lookup trace (made once:
@@ -162,8 +171,10 @@ def _rules_for(rules: Iterable[Mapping[str, Any]] | None, family: int) -> list[_
     return sorted(parsed, key=lambda rule: rule.priority)
 
 
-@dataclass(frozen=True)
-class _Flow:
+class _Flow(NamedTuple):
+    """What a lookup asks about (a NamedTuple: one is made per lookup, and a frozen
+    dataclass costs several times as much to make)."""
+
     family: int
     dst: int
     src: int
