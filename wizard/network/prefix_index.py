@@ -14,7 +14,7 @@ import bisect
 import socket
 import weakref
 from array import array
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from wizard.network.rtnetlink.route_table import RouteTable
 
@@ -101,31 +101,6 @@ class _TableIndex:
         """Rows of the /``length`` routes whose network is in [low, high]."""
         keys = self.keys[length]
         return self.rows[length][bisect.bisect_left(keys, low):bisect.bisect_right(keys, high)]
-
-    def rows_for(self, length: int, address: int) -> list[int]:
-        """Rows of the routes for ``address``'s /``length`` prefix, best metric first."""
-        keys = self.keys.get(length)
-        if keys is None:
-            return []
-        network = address >> (self.bits - length) << (self.bits - length)
-        position = end = bisect.bisect_left(keys, network)
-        while end < len(keys) and keys[end] == network:
-            end += 1
-        return list(self.rows[length][position:end])
-
-
-def _candidates(indexes: list[_TableIndex], address: int,
-                lengths: Sequence[int] | None = None) -> Iterator[tuple[int, list[int]]]:
-    """(prefix length, rows), longest prefix first, over one table or merged tables.
-
-    ``lengths``: the tables' prefix lengths, longest first, when the caller has them.
-    """
-    if lengths is None:
-        lengths = merged_lengths(indexes)
-    for length in lengths:
-        rows = [row for index in indexes for row in index.rows_for(length, address)]
-        if rows:
-            yield length, rows
 
 
 def merged_lengths(indexes: Sequence[_TableIndex]) -> list[int]:
