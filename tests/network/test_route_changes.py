@@ -60,11 +60,12 @@ def _keys_of(table) -> list[tuple]:
 
 def _random_changes(rng: random.Random, count: int) -> list[str]:
     """Adds, replaces and deletes over a small space of prefixes, so many hit each other:
-    every length, nested prefixes, metrics, three tables, both families."""
+    every length, nested prefixes, metrics, both families, four tables (77 is not there at
+    first, and its bucket is free)."""
     lines, present = [], set()
     for _ in range(count):
-        table = rng.choice(("main", "52", "1000"))
-        metric = rng.choice((0, 10, 1024))
+        table = rng.choice(("main", "52", "1000", "77"))
+        metric = rng.choice((5, 10, 1024))  # not 0: "del ... metric 0" deletes any metric
         if rng.random() < 0.7:
             length = rng.choice((8, 12, 16, 20, 24, 25, 28, 32))
             # 10.64.0.0/10 and below (clear of the links' own networks), and 10.0.0.0/8
@@ -124,8 +125,10 @@ def test_the_followed_table_equals_a_fresh_dump(netns):
     with NetlinkMonitor(netns.name) as monitor:
         _messages(monitor)
         followed = dump_routes(netns.name)
-        for _round in range(4):
-            netns.batch(_random_changes(rng, 300))
+        for number in range(4):
+            new_tables = ["route add 10.250.0.0/16 dev v0 table 99",
+                          "-6 route add 2001:db8:99::/64 dev v0 table 99"] if number == 1 else []
+            netns.batch(_random_changes(rng, 300) + new_tables)
             messages = _messages(monitor)
             assert len(messages) > 100
             changed = apply_route_messages(followed, messages)
@@ -157,7 +160,7 @@ def test_what_cannot_be_placed_asks_for_a_reload(netns):
         _messages(monitor)
         table = dump_routes(netns.name)
         cases = {
-            "a table the dump did not have": ["route add 10.77.0.0/16 dev v0 table 77"],
+            "a new table in a bucket with another": ["route add 10.77.0.0/16 dev v0 table 308"],
             "IPv6 multipath": ["-6 route add 2001:db8:5::/64 nexthop via fd01::2 "
                                "nexthop via fd01::3"],
             "source-specific IPv6": ["-6 route add 2001:db8:6::/64 from fd01::/64 "

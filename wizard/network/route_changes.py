@@ -9,8 +9,8 @@ fresh dump would list it: the result is that dump, row for row and in the same o
 Where the kernel lists a route (tests/network/test_route_changes.py holds this against real
 dumps):
 
-- IPv4 before IPv6, and the tables in the order the table's own dump listed them (they sit
-  in hash buckets, so that order is read from the dump, not computed);
+- IPv4 before IPv6, and the tables by hash bucket (table id mod 256); tables sharing a
+  bucket in the order the dump listed them (a new table in such a bucket means a reload);
 - IPv4 inside a table in the FIB trie's order: network address, then the longer prefix
   first, then the higher TOS, then the lower metric;
 - IPv6 inside a table in the order the fib6 tree is walked (children before their node):
@@ -18,7 +18,7 @@ dumps):
 
 What this cannot place with certainty makes :func:`apply_route_messages` answer None, and
 the caller reloads: an IPv6 multipath route (the kernel notifies its next hops one by one),
-a source-specific IPv6 route, a route of a table the dump did not have, an add whose place
+a source-specific IPv6 route, a route of a new table in a shared bucket, an add whose place
 holds a different route (``ip route append``), or a batch so large that a dump is cheaper.
 """
 
@@ -40,11 +40,12 @@ NLM_F_REPLACE, NLM_F_EXCL = 0x100, 0x200
 RTM_F_CLONED = 0x200  # a cached exception (PMTU, redirect): not part of a table's dump
 RTA_MULTIPATH = 9
 _RTMSG_SIZE = 12
+_BUCKETS = 256  # FIB_TABLE_HASHSZ, FIB6_TABLE_HASHSZ: a dump walks the buckets in order
 MIN_BATCH_LIMIT = 1000
 """A batch of up to this many messages, or a quarter of the table, is applied; a larger one
 costs more in Python than the kernel's dump does, so the caller reloads instead."""
 
-_Key = tuple[int, ...]
+_Key = tuple[Any, ...]
 _Entry = tuple[bytes, dict[str, Any] | None]  # one packed record and its extras
 
 
@@ -148,8 +149,11 @@ class _Splice:
              tos: int) -> _Key:
         """Where the kernel's dump puts a route, as a tuple that sorts that way."""
         rank = self.ranks.get((family, table))
-        if rank is None:
-            raise _Unplaceable(f"table {table} was not in the dump")
+        if rank is None:  # a table's first route: its hash bucket places it, if alone there
+            rank = (family, table & _BUCKETS - 1, 0)
+            if any(known[:2] == rank[:2] for known in self.ranks.values()):
+                raise _Unplaceable(f"table {table} shares its hash bucket with another")
+            self.ranks[(family, table)] = rank
         if family == socket.AF_INET:
             return rank, int.from_bytes(dst[:4], "big"), -dst_len, -tos, max(metric, 0)
         last = int.from_bytes(dst, "big") | ((1 << (128 - dst_len)) - 1)
@@ -225,22 +229,27 @@ def _listed_in_dumps(message: RouteMessage) -> bool:
     return True
 
 
-def _table_ranks(store: _RouteStore) -> dict[tuple[int, int], int]:
-    """(family, table) → its place in the dump. A dump lists each table's routes together,
-    so each run is found by galloping and bisection: a few dozen records read, not all."""
+def _table_ranks(store: _RouteStore) -> dict[tuple[int, int], tuple[int, int, int]]:
+    """(family, table) → (family, hash bucket, place among the bucket's tables), which sorts
+    as the dump lists them. A dump lists each table's routes together, so each run is
+    found by galloping and bisection: a few dozen records read, not all of them."""
     size, records, count = _RECORD.size, store.records, len(store)
 
     def table_of(row: int) -> tuple[int, int]:
         family, _len, table = _KEY_FIELDS.unpack_from(records, row * size)[:3]
         return family, table
 
-    ranks: dict[tuple[int, int], int] = {}
-    row = 0
+    ranks: dict[tuple[int, int], tuple[int, int, int]] = {}
+    row, last = 0, (0, 0, 0)
     while row < count:
         current = table_of(row)
-        if current in ranks:
-            raise _Unplaceable("a table's routes are not listed together")
-        ranks[current] = len(ranks)
+        family, table = current
+        rank = (family, table & _BUCKETS - 1, 0)
+        if rank[:2] == last[:2]:
+            rank = (*rank[:2], last[2] + 1)
+        if current in ranks or rank < last:
+            raise _Unplaceable("the dump does not list the tables as this module expects")
+        ranks[current] = last = rank
         low, step = row, 1  # table_of(low) == current
         while low + step < count and table_of(low + step) == current:
             low += step
