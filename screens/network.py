@@ -149,14 +149,16 @@ class NetworkPage(StepPage):
         if kinds or self.routes is None:
             messages = []  # they came before this dump starts: it shows what they say
         self._loading = True
-        self._load(kinds, self.routes, self.rules, messages)
+        self._load(kinds, messages)
 
     @work(thread=True, exclusive=True, group="network-load", exit_on_error=False)
-    def _load(self, kinds: frozenset[str], routes: RouteTable | None,
-              rules: Sequence[Mapping[str, Any]], messages: list[RouteMessage]) -> None:
+    def _load(self, kinds: frozenset[str], messages: list[RouteMessage]) -> None:
         """The routes first (what the operator waits for), then the adapters. Route
-        messages alone are applied to the table; when they cannot be, the table is read."""
+        messages alone are applied to the table; when they cannot be, the table is read.
+        The table is read from the page, not passed in: a finished worker keeps its
+        arguments until the cycle collector runs, and a snapshot can be 50 MB."""
         network = self.app.host.network
+        routes, rules = self.routes, self.rules
         error = ""
         try:
             started = time.perf_counter()
