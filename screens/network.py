@@ -82,6 +82,7 @@ class NetworkPage(StepPage):
         self._reload_timer: Timer | None = None
         self._next_load = 0.0
         self._last_question: RouteLookup.Asked | None = None
+        self._lookup_running = False
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="network-status", markup=False)
@@ -327,10 +328,15 @@ class NetworkPage(StepPage):
 
     def _ask(self, asked: RouteLookup.Asked, *, refresh: bool = False) -> None:
         """Look up in a worker; `refresh`: the same question on a new snapshot, which must
-        not pull the operator's cursor to the answer again."""
+        not pull the operator's cursor to the answer again. Snapshots come several times a
+        second under churn, and a lookup on a new one builds its index: a refresh waits
+        for the running lookup, whose answer then asks again (on_lookup_answered)."""
         if self.routes is None:
             self.query_one(RouteLookup).show_error("The routing table is still being read.")
             return
+        if refresh and self._lookup_running:
+            return
+        self._lookup_running = True
         self._last_question = asked
         addresses = {link.name: [a.cidr for a in link.addresses]
                      for link in (self.facts.links if self.facts else ())}
@@ -352,8 +358,11 @@ class NetworkPage(StepPage):
             self.post_message(LookupAnswered(dst, question, answer, kernel, routes, refresh))
 
     def on_lookup_answered(self, message: LookupAnswered) -> None:
-        if message.routes is not self.routes:
-            return  # a newer snapshot arrived; its own lookup is on the way
+        self._lookup_running = False
+        if message.routes is not self.routes:  # a newer snapshot came meanwhile: ask it
+            if self._last_question is not None:
+                self._ask(self._last_question, refresh=True)
+            return
         panel = self.query_one(RouteTablePanel)
         panel.mark_route(message.answer.get("route_index"), jump=not message.refresh)
         position = panel.table_view.highlight
@@ -368,6 +377,7 @@ class NetworkPage(StepPage):
         self.query_one(NetworkPicture).show_path(message.dst, message.answer, message.routes)
 
     def on_lookup_failed(self, message: LookupFailed) -> None:
+        self._lookup_running = False
         self.query_one(RouteLookup).show_error(f"The lookup failed: {message.error}")
 
     @on(RouteLookup.ShowInTable)
