@@ -2,9 +2,11 @@
 
 The page owns all host work and runs it in thread workers: the table dump (a million routes
 take seconds), the lookups, /etc/resolv.conf, and a netlink monitor that keeps the table
-current on a live host. The widgets only show what they are given and post what the operator
-asked for. Nothing is read until the page is first shown, so a host with a huge table does
-not pay for it on the other steps.
+current on a live host: its route notifications are applied to the table on screen (a few
+milliseconds, where a dump of a full table takes seconds, so the page keeps up with a
+thousand changes a second), and what they cannot say for sure is dumped again. The widgets
+only show what they are given and post what the operator asked for. Nothing is read until
+the page is first shown, so a host with a huge table does not pay for it on the other steps.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from wizard.checks.network import AdvertiseFacts, advertise_facts
 from wizard.facts.resolv import host_nameservers
 from wizard.network.lookup import lookup
 from wizard.network.monitor import EVERYTHING, LINKS, ROUTES, RULES, NetlinkMonitor
+from wizard.network.route_changes import RouteMessage, apply_route_messages, touches_default
 from wizard.network.rtnetlink.route_table import RouteTable
 from wizard.network.ssh_guard import GuardedPlan
 from wizard.steps.step import Step
@@ -48,6 +51,9 @@ from wizard.steps.step import Step
 MONITOR_GROUP = "network-monitor"
 """The monitor worker never ends on a live host: tests wait for the other groups."""
 _MIN_RELOAD_GAP = 0.2
+_MONITOR_DELAY = 0.25
+"""The longest the monitor holds back a stream of changes: with the gap above and the time
+to apply them, the page stays well under a second behind the kernel."""
 
 
 class NetworkPage(StepPage):
@@ -71,10 +77,12 @@ class NetworkPage(StepPage):
         self.results: list[CheckResult] = []
         self._started = False
         self._loading = False
-        self._pending: set[str] = set()
+        self._pending: set[str] = set()  # kinds that need a fresh read
+        self._route_messages: list[RouteMessage] = []  # to apply to the table on screen
         self._reload_timer: Timer | None = None
         self._next_load = 0.0
         self._last_question: RouteLookup.Asked | None = None
+        self._lookup_running = False
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="network-status", markup=False)
@@ -126,7 +134,8 @@ class NetworkPage(StepPage):
     def _schedule_load(self) -> None:
         """Load what changed, at most once per 2x the last load's duration, and only while
         the page is on screen (a hidden page catches up when it is shown)."""
-        if not self._pending or self._loading or self._reload_timer or not self.display:
+        if (not (self._pending or self._route_messages) or self._loading
+                or self._reload_timer or not self.display):
             return
         delay = self._next_load - time.monotonic()
         if delay > 0:
@@ -137,21 +146,35 @@ class NetworkPage(StepPage):
     def _start_load(self) -> None:
         self._reload_timer = None
         kinds, self._pending = frozenset(self._pending), set()
+        messages, self._route_messages = self._route_messages, []
+        if kinds or self.routes is None:
+            messages = []  # they came before this dump starts: it shows what they say
         self._loading = True
-        self._load(kinds, self.routes, self.rules)
+        self._load(kinds, messages)
 
     @work(thread=True, exclusive=True, group="network-load", exit_on_error=False)
-    def _load(self, kinds: frozenset[str], routes: RouteTable | None,
-              rules: Sequence[Mapping[str, Any]]) -> None:
-        """The routes first (what the operator waits for), then the adapters."""
+    def _load(self, kinds: frozenset[str], messages: list[RouteMessage]) -> None:
+        """The routes first (what the operator waits for), then the adapters. Route
+        messages alone are applied to the table; when they cannot be, the table is read.
+        The table is read from the page, not passed in: a finished worker keeps its
+        arguments until the cycle collector runs, and a snapshot can be 50 MB."""
         network = self.app.host.network
+        routes, rules = self.routes, self.rules
         error = ""
         try:
+            started = time.perf_counter()
             if routes is None or kinds & {ROUTES, RULES}:
-                started = time.perf_counter()
                 routes, rules = network.routes(), network.rules()
+            elif messages:
+                followed = apply_route_messages(routes, messages)
+                if followed is None:  # the finish below starts the reload
+                    self.post_message(NetworkChanged(frozenset({ROUTES})))
+                    return
+                routes = followed
+            if routes is not None and (kinds & {ROUTES, RULES} or messages):
                 self.post_message(RoutesLoaded(routes, rules, time.perf_counter() - started))
-            self.post_message(AdaptersLoaded(advertise_facts(network.links(), routes)))
+            if kinds or touches_default(messages):
+                self.post_message(AdaptersLoaded(advertise_facts(network.links(), routes)))
         except OSError as failure:
             error = failure.strerror or str(failure)
         except Exception as failure:  # a bug must show, not leave the page "reading" forever
@@ -164,7 +187,7 @@ class NetworkPage(StepPage):
     def _watch(self) -> None:
         worker = get_current_worker()
         try:
-            monitor = NetlinkMonitor(self.app.host.netns)
+            monitor = NetlinkMonitor(self.app.host.netns, max_delay=_MONITOR_DELAY)
         except OSError as error:
             self.post_message(LoadFinished(error.strerror or str(error)))
             return
@@ -173,14 +196,19 @@ class NetworkPage(StepPage):
             while not worker.is_cancelled:
                 changed = monitor.wait_for_change(0.25)
                 if changed:
-                    self.post_message(NetworkChanged(changed))
+                    self.post_message(NetworkChanged(changed, monitor.take_route_messages()))
 
     @work(thread=True, exclusive=True, group="network-dns", exit_on_error=False)
     def _read_resolvers(self) -> None:
         self.post_message(ResolversRead(host_nameservers(self.app.host)))
 
     def on_network_changed(self, message: NetworkChanged) -> None:
-        self._pending |= message.kinds
+        """Route messages are kept to apply; anything else means reading the tables again:
+        a link going down or an address going away takes routes along without a message."""
+        if message.routes is not None and message.kinds == {ROUTES}:
+            self._route_messages += message.routes
+        else:
+            self._pending |= message.kinds | {ROUTES}
         self._schedule_load()
 
     def on_routes_loaded(self, message: RoutesLoaded) -> None:
@@ -300,10 +328,15 @@ class NetworkPage(StepPage):
 
     def _ask(self, asked: RouteLookup.Asked, *, refresh: bool = False) -> None:
         """Look up in a worker; `refresh`: the same question on a new snapshot, which must
-        not pull the operator's cursor to the answer again."""
+        not pull the operator's cursor to the answer again. Snapshots come several times a
+        second under churn, and a lookup on a new one builds its index: a refresh waits
+        for the running lookup, whose answer then asks again (on_lookup_answered)."""
         if self.routes is None:
             self.query_one(RouteLookup).show_error("The routing table is still being read.")
             return
+        if refresh and self._lookup_running:
+            return
+        self._lookup_running = True
         self._last_question = asked
         addresses = {link.name: [a.cidr for a in link.addresses]
                      for link in (self.facts.links if self.facts else ())}
@@ -325,8 +358,11 @@ class NetworkPage(StepPage):
             self.post_message(LookupAnswered(dst, question, answer, kernel, routes, refresh))
 
     def on_lookup_answered(self, message: LookupAnswered) -> None:
-        if message.routes is not self.routes:
-            return  # a newer snapshot arrived; its own lookup is on the way
+        self._lookup_running = False
+        if message.routes is not self.routes:  # a newer snapshot came meanwhile: ask it
+            if self._last_question is not None:
+                self._ask(self._last_question, refresh=True)
+            return
         panel = self.query_one(RouteTablePanel)
         panel.mark_route(message.answer.get("route_index"), jump=not message.refresh)
         position = panel.table_view.highlight
@@ -341,6 +377,7 @@ class NetworkPage(StepPage):
         self.query_one(NetworkPicture).show_path(message.dst, message.answer, message.routes)
 
     def on_lookup_failed(self, message: LookupFailed) -> None:
+        self._lookup_running = False
         self.query_one(RouteLookup).show_error(f"The lookup failed: {message.error}")
 
     @on(RouteLookup.ShowInTable)

@@ -10,12 +10,14 @@ from textual.message import Message
 
 from screens.widgets.route_lookup import Question
 from wizard.checks.network import AdvertiseFacts
+from wizard.network.route_changes import RouteMessage
 from wizard.network.rtnetlink.route_table import RouteTable
 
 
 @dataclass
 class RoutesLoaded(Message):
-    """A fresh dump of every table; `seconds` is what it cost (it paces reloads)."""
+    """Every table: a fresh dump, or the last one with route notifications applied;
+    `seconds` is what it cost (it paces reloads)."""
 
     routes: RouteTable
     rules: Sequence[Mapping[str, Any]]
@@ -36,9 +38,11 @@ class LoadFinished(Message):
 
 @dataclass
 class NetworkChanged(Message):
-    """The netlink monitor saw changes of these kinds (routes, rules, links, addresses)."""
+    """The netlink monitor saw changes of these kinds (routes, rules, links, addresses);
+    `routes`: the route messages among them, None when they are not all known."""
 
     kinds: frozenset[str]
+    routes: list[RouteMessage] | None = None
 
 
 @dataclass

@@ -238,8 +238,8 @@ class RouteTablePanel(Vertical):
         self.highlight_index = None  # an index into the old snapshot; the page asks again
         self._sorted = {SORT_KEYS[0]: routes}
         self._show_rules(rules)
-        self._build_view(routes, self._sorted, self.sort_key, self.route_filter, self.netstat,
-                         anchor, reload=not first)
+        self._build_view(self.sort_key, self.route_filter, self.netstat, anchor,
+                         reload=not first)
 
     def show_error(self, text: str) -> None:
         self.query_one("#route-status", Static).update(text)
@@ -251,12 +251,19 @@ class RouteTablePanel(Vertical):
 
     # ------------------------------------------------------------------ building views
     @work(thread=True, exclusive=True, group="route-view", exit_on_error=False)
-    def _build_view(self, routes: RouteTable, sorted_cache: dict[str, RouteTable],
-                    sort_key: str, route_filter: RouteFilter, netstat: NetstatView | None,
+    def _build_view(self, sort_key: str, route_filter: RouteFilter,
+                    netstat: NetstatView | None,
                     anchor: tuple[tuple[str, ...], int] | None = None, *,
                     reload: bool = False) -> None:
-        """Sorts are kept per snapshot (`sorted_cache`): typing a filter re-sorts nothing.
-        A netstat view keeps netstat's own order, so it filters the dump order."""
+        """Sorts are kept per snapshot (`_sorted`): typing a filter re-sorts nothing.
+        A netstat view keeps netstat's own order, so it filters the dump order.
+
+        The snapshot is read here, not passed in: a finished worker keeps its arguments
+        until the cycle collector runs, and snapshots come several times a second while
+        routes change (at a million routes, 50 MB each)."""
+        routes, sorted_cache = self.routes, self._sorted
+        if routes is None:
+            return
         if netstat is not None:
             view = route_filter.apply(routes)
             rows: RouteRows | NetstatRows = NetstatRows(netstat.entries(view))
@@ -293,8 +300,7 @@ class RouteTablePanel(Vertical):
         """Filter or sort again; the old rows stay on screen until the new ones are ready."""
         if self.routes is not None:
             self.query_one("#route-status", Static).update(f"{doing}…")
-            self._build_view(self.routes, self._sorted, self.sort_key, self.route_filter,
-                             self.netstat)
+            self._build_view(self.sort_key, self.route_filter, self.netstat)
 
     def _place_highlight(self, *, jump: bool) -> None:
         position = None

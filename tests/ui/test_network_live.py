@@ -163,3 +163,48 @@ async def test_a_missing_namespace_is_named_on_the_page_and_not_created():
         assert not os.path.exists(f"/run/netns/{name}")
     finally:
         subprocess.run(["ip", "netns", "delete", name], capture_output=True)
+
+
+def _churn_lines(step: int) -> list[str]:
+    """Adds, replaces and deletes of host routes, both families, main and table 52."""
+    lines = []
+    for n in range(step * 40, step * 40 + 40):
+        lines.append(f"route add 198.18.{n >> 8}.{n & 255}/32 via 10.1.0.2")
+        lines.append(f"route add 2001:db8::{n:x}/128 via fd01::2 table 52")
+    for n in range(step * 40 - 40, step * 40 - 20):
+        if n >= 0:
+            lines.append(f"route del 198.18.{n >> 8}.{n & 255}/32")
+            lines.append(f"route replace 2001:db8::{n:x}/128 dev v0 table 52")
+    return lines
+
+
+async def test_route_churn_is_followed_without_dumping_again(namespace, monkeypatch):
+    """Route messages are applied to the table on screen: after a stream of changes it is
+    what a fresh dump gives, row for row, and no dump was needed for it."""
+    from wizard.host.network import LiveNetwork
+    from wizard.network.rtnetlink.decode import dump_routes
+
+    app = WizardApp(Host("/", netns=namespace), screen="network")
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, loaded(app))
+            await wait_until(pilot, lambda: bool(app.results), 60)
+            page = app.query_one(NetworkPage)
+            dumps: list[int] = []
+            dump = LiveNetwork.routes
+            monkeypatch.setattr(LiveNetwork, "routes",
+                                lambda self: dumps.append(1) or dump(self))
+            for step in range(10):
+                _ip(namespace, "-batch", "-", script="\n".join(_churn_lines(step)) + "\n")
+                await pilot.pause(0.05)
+            fresh = [tuple(route) for route in dump_routes(namespace)]
+            await wait_until(pilot, lambda: len(page.routes) == len(fresh)
+                             and [tuple(route) for route in page.routes] == fresh)
+            assert not dumps
+            panel = app.query_one(RouteTablePanel)
+            await wait_until(pilot, lambda: len(panel.table_view.source) == len(fresh))
+    finally:
+        lines = [f"route del 198.18.{n >> 8}.{n & 255}/32" for n in range(180, 400)]
+        lines += [f"route del 2001:db8::{n:x}/128 table 52" for n in range(400)]
+        subprocess.run(["ip", "-n", namespace, "-force", "-batch", "-"], text=True,
+                       input="\n".join(lines) + "\n", capture_output=True)

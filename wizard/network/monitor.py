@@ -2,15 +2,17 @@
 
 Why: the routing table on screen must follow the kernel (a DHCP renewal, a VPN coming up, a
 route the operator adds in another terminal) without polling a dump that can hold a million
-routes. The kernel multicasts every change to the rtnetlink groups subscribed here; this
-module only *notices* them. Re-reading what changed is the caller's business, because one
-fresh dump is cheaper than applying thousands of single-route messages.
+routes. The kernel multicasts every change to the rtnetlink groups subscribed here. Route
+messages carry the whole route, so they are kept (:meth:`NetlinkMonitor.take_route_messages`)
+for :mod:`wizard.network.route_changes` to apply to the loaded table; for the other kinds
+the monitor only notices, and the caller re-reads.
 
 Changes come in bursts (``ip -batch`` adding 100,000 routes, an interface going down and
 taking its routes along), so :meth:`NetlinkMonitor.wait_for_change` gathers everything that
 arrives until the socket has been quiet for a moment, and returns which kinds of object
 changed. If the burst outruns the socket buffer the kernel drops messages and says so
-(ENOBUFS); that is reported as "everything changed", which is exactly what a reload handles.
+(ENOBUFS); that is reported as "everything changed", which is exactly what a reload handles,
+and the route messages kept so far are dropped (some are missing).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import struct
 import time
 from types import TracebackType
 
+from wizard.network.route_changes import RouteMessage
 from wizard.network.rtnetlink.constants import SOL_NETLINK
 from wizard.network.rtnetlink.netns_socket import open_route_socket
 
@@ -47,6 +50,9 @@ _KINDS = {16: LINKS, 17: LINKS, 20: ADDRESSES, 21: ADDRESSES, 24: ROUTES, 25: RO
 _HEADER = struct.Struct("=IHHII")
 _BUFFER_SIZE = 1 << 16
 _SOCKET_BUFFER = 4 << 20  # room for a burst of a few tens of thousands of route messages
+MAX_KEPT_MESSAGES = 100_000
+"""More route messages than this between two takes are dropped: a reload is cheaper."""
+_ROUTE_MESSAGES = (24, 25)  # RTM_NEWROUTE, RTM_DELROUTE
 
 
 class NetlinkMonitor:
@@ -76,6 +82,7 @@ class NetlinkMonitor:
             self._sock.close()
             raise
         self._buffer = bytearray(_BUFFER_SIZE)
+        self._routes: list[RouteMessage] | None = []
 
     def __enter__(self) -> NetlinkMonitor:
         return self
@@ -104,6 +111,13 @@ class NetlinkMonitor:
             if remaining <= 0 or not self._readable(min(self.quiet, remaining)):
                 return frozenset(changed)
 
+    def take_route_messages(self) -> list[RouteMessage] | None:
+        """The route messages received since the last take, in the kernel's order; None
+        when some were lost (ENOBUFS) or there were too many to keep: then only a fresh
+        dump tells what the tables hold."""
+        routes, self._routes = self._routes, []
+        return routes
+
     def _readable(self, timeout: float) -> bool:
         return bool(select.select([self._sock], [], [], max(timeout, 0))[0])
 
@@ -118,13 +132,21 @@ class NetlinkMonitor:
                 if error.errno != errno.ENOBUFS:
                     raise
                 changed.update(EVERYTHING)  # messages were lost: assume anything changed
+                self._routes = None
                 continue
             offset = 0
             while offset + _HEADER.size <= size:
-                length, msg_type = _HEADER.unpack_from(self._buffer, offset)[:2]
+                length, msg_type, flags = _HEADER.unpack_from(self._buffer, offset)[:3]
                 kind = _KINDS.get(msg_type)
                 if kind is not None:
                     changed.add(kind)
                 if length < _HEADER.size:
                     break
+                if msg_type in _ROUTE_MESSAGES and self._routes is not None:
+                    if len(self._routes) < MAX_KEPT_MESSAGES:
+                        self._routes.append(RouteMessage(
+                            msg_type, flags,
+                            bytes(self._buffer[offset + _HEADER.size:offset + length])))
+                    else:
+                        self._routes = None
                 offset += (length + 3) & ~3
