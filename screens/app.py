@@ -54,9 +54,9 @@ class WizardApp(AnswersActions, ApplyActions, App[int]):
         Binding("f1", "lesson", "Lesson"),
         Binding("r", "recheck", "Re-check"),
         Binding("a", "apply", "Apply", show=False),
-        Binding("ctrl+s", "save_answers", "Save answers"),
+        Binding("ctrl+s", "save_answers", "Save"),
         Binding("c", "cluster", "Cluster"),
-        Binding("ctrl+b", "reboot_demo", "Reboot (demo)"),
+        Binding("ctrl+b", "reboot_demo", "Reboot"),
         Binding("ctrl+l", "switch_language", "English/한국어", show=False),
         Binding("ctrl+q,q", "quit", "Quit"),
     ]

@@ -82,7 +82,7 @@ class CheckList(Vertical):
     """Checks grouped in a table; Enter or a click shows the detail beside it."""
 
     BINDINGS = [
-        Binding("space", "toggle_fix", "In/out of plan"),
+        Binding("space", "toggle_fix", "Plan in/out"),
         Binding("A", "toggle_all_fixes", "All in/out"),
     ]
 
