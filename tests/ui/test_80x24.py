@@ -220,6 +220,17 @@ def shows(drawn: str, whole: str) -> bool:
                               and whole.endswith(drawn[1:]))
 
 
+async def laid_out(app, pilot, table) -> None:
+    """Settled, and the table drawn again for its new width (it lays itself out on resize,
+    after the workers are done)."""
+    await settle(app, pilot)
+    for _ in range(20):
+        await pilot.pause()
+        if table.region.height > 1 and table.row_count and table.size.width == table.region.width:
+            return
+    raise AssertionError(f"{table} was not laid out: {table.region}")
+
+
 def no_sideways_scroll(table) -> None:
     assert table.virtual_size.width <= table.scrollable_content_region.width, (
         table.virtual_size, table.scrollable_content_region)
@@ -237,9 +248,8 @@ async def test_the_bridge_table_shows_every_column_without_scrolling_sideways(de
                              ((120, 40), ("Setting", "Now", "Boot", "Want")),
                              ((160, 40), ("Setting", "Now", "At boot", "Want", "Decided by"))):
             await pilot.resize_terminal(*size)
-            await settle(app, pilot)
-            await pilot.pause()
             table = app.query_one(KernelTable)
+            await laid_out(app, pilot, table)
             no_sideways_scroll(table)
             table.focus()
             for index, fact in enumerate(table.facts):
@@ -274,9 +284,8 @@ async def test_the_runtime_table_shows_the_whole_socket(demo_app, demo):
         for size, titles in (((80, 24), ("Answers", "Service", "Version")),
                              ((120, 40), ("Answers", "Service", "Version", "Socket"))):
             await pilot.resize_terminal(*size)
-            await settle(app, pilot)
-            await pilot.pause()
             table = app.query_one(RuntimeTable)
+            await laid_out(app, pilot, table)
             no_sideways_scroll(table)
             drawn = drawn_table(app, table, titles, row_starts_at=1)
             wanted = [[cell.plain for cell in row] for row in table.rows_shown]
