@@ -20,20 +20,23 @@ class RequirementsPage(StepPage):
     TITLE = "Requirements"
     INTRO = "kubeadm's preflight, checked before kubeadm runs. space: fix in/out of the plan."
 
+    # Compact selects, one line high and no wider than their longest option: with the
+    # bordered ones "(kubeadm init)" was cut at 80 columns ("(kube").
     DEFAULT_CSS = """
-    RequirementsPage #target { height: 3; }
-    RequirementsPage #target Label { padding: 1 1 0 0; }
-    RequirementsPage #role { width: 22; }
-    RequirementsPage #version { width: 14; }
+    RequirementsPage #target { height: 1; margin: 0 0 1 0; }
+    RequirementsPage #target Label { padding: 0 1 0 0; }
+    RequirementsPage #role { width: 17; margin: 0 1 0 0; }
+    RequirementsPage #version { width: 8; margin: 0 1 0 0; }
     """
 
     def compose_body(self) -> ComposeResult:
         choices = self.app.choices
         with Horizontal(id="target"):
             yield Label("Check for a")
-            yield Select(ROLE_OPTIONS, value=choices.role, allow_blank=False, id="role")
+            yield Select(ROLE_OPTIONS, value=choices.role, allow_blank=False, compact=True,
+                         id="role")
             yield Select(VERSION_OPTIONS, value=f"1.{resolve_minor(choices.kubernetes_version)}",
-                         allow_blank=False, id="version")
+                         allow_blank=False, compact=True, id="version")
             yield Label("(kubeadm init)" if choices.role == "control-plane" else "(kubeadm join)",
                         id="role-hint")
         yield CheckList()

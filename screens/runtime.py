@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Label, Select, Static
 
 from screens.page import StepPage
 from screens.widgets.check_list import CheckList
+from screens.widgets.fit_text import longest_word, wrap
 from wizard.checks.base import CheckContext
 from wizard.checks.container_runtime import chosen_socket, survey
 from wizard.facts.runtime import CRI_FOR_CHOICE, RuntimeFacts, RuntimeSurvey
@@ -27,6 +30,9 @@ def default_prompt(choices: WizardChoices, found: RuntimeSurvey | None = None) -
     running = found is not None and any(r.key == key and r.answering for r in found.runtimes)
     return f"{label} (running)" if running else f"{label} (default)"
 
+
+_SCROLLBAR = 2  # the vertical one, when the rows are taller than the table
+_ASSUMED_WIDTH = 54  # before the first layout: about what a page has at 80 columns
 
 COLUMNS = (("Runtime", "name"), ("Answers", "answers"), ("Service", "service"),
            ("Version", "version"), ("Socket", "socket"))
@@ -65,20 +71,73 @@ def survey_note(found: RuntimeSurvey, choices: WizardChoices, socket: str) -> st
 
 
 class RuntimeTable(DataTable):
-    """Every runtime the wizard knows, found or not."""
+    """Every runtime the wizard knows, found or not.
+
+    Where the five columns do not fit (80 columns: the socket was cut at "/var"), the socket
+    goes under the runtime's name, wrapped after a '/', and the other values wrap at spaces.
+    """
 
     DEFAULT_CSS = """
     RuntimeTable { height: auto; max-height: 6; }
+    RuntimeTable.-narrow { max-height: 9; }
     """
 
-    def on_mount(self) -> None:
-        self.cursor_type = "row"
-        for label, key in COLUMNS:
-            self.add_column(label, key=key)
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", **kwargs)
+        self.rows_shown: list[tuple[Text, ...]] = []
+        self._laid_out_for = 0
 
     def show(self, found: RuntimeSurvey) -> None:
-        self.clear()
-        self.add_rows([runtime_row(r) for r in found.runtimes])
+        self.rows_shown = [runtime_row(r) for r in found.runtimes]
+        self._lay_out()
+
+    def _lay_out(self) -> None:
+        width = self.size.width or _ASSUMED_WIDTH
+        self._laid_out_for = width
+        self.clear(columns=True)
+        rows = self.rows_shown
+        whole = [max([len(label)] + [len(row[i].plain) for row in rows])
+                 for i, (label, _) in enumerate(COLUMNS)]
+        if sum(whole) + 2 * len(whole) + _SCROLLBAR <= width:  # cell padding 1 each side
+            self.remove_class("-narrow")
+            self.cell_padding = 1
+            for label, key in COLUMNS:
+                self.add_column(label, key=key)
+            self.add_rows(rows)
+            return
+        self.add_class("-narrow")
+        self.cell_padding = 0
+        def widths(measure: Callable[[str], int]) -> list[int]:
+            return [max([len(label)] + [measure(row[i].plain) for row in rows])
+                    for i, (label, _) in enumerate(COLUMNS[1:4], start=1)]
+
+        def room(value_widths: list[int]) -> int:
+            """The name column's text width: a leading space, a gap after it and after
+            each value but the last."""
+            return width - _SCROLLBAR - sum(w + 1 for w in value_widths) - 1
+
+        value_widths = widths(len)  # whole values while a socket's directory still fits
+        longest_part = max(len(part) + 1 for row in rows for part in row[4].plain.split("/"))
+        if room(value_widths) < max(longest_part, *(len(row[0].plain) for row in rows)):
+            value_widths = widths(longest_word)
+        name_width = max(12, room(value_widths))
+        self.add_column(" Runtime / socket", key="name", width=name_width + 2)
+        for (label, key), value_width in zip(COLUMNS[1:4], value_widths, strict=True):
+            self.add_column(label, key=key, width=value_width + (key != "version"))
+        for name, *values, socket in rows:
+            cell = Text(" ") + name
+            if socket.plain != "-":
+                lines = wrap(socket.plain, name_width).plain.splitlines()
+                cell += Text("".join(f"\n {line}" for line in lines), style="dim")
+            cells = [wrap(v.plain, w, style=str(v.style)) for v, w
+                     in zip(values, value_widths, strict=True)]
+            self.add_row(cell, *cells, height=max(len(c.plain.splitlines()) for c in
+                                                  (cell, *cells)))
+
+    def on_resize(self, _event: events.Resize) -> None:
+        """A new width: choose the layout again."""
+        if self.rows_shown and self.size.width and self.size.width != self._laid_out_for:
+            self._lay_out()
 
 
 class RuntimePage(StepPage):

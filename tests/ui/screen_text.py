@@ -72,3 +72,26 @@ def shown_checks(app) -> list[ShownCheck]:
         elif status or check_id:
             rows.append(ShownCheck("", check_id))  # a group heading
     return [row for row in rows if row.status]
+
+
+def drawn_table(app, table, titles: tuple[str, ...], row_starts_at: int) -> list[list[str]]:
+    """A facts table as drawn inside its region: one list of cells a row, each cell the
+    column's text on all the row's lines joined by a space. The columns are found by their
+    titles on the header line (the cells before the first title are column 0); a row begins
+    on a line where column `row_starts_at` has text (a value wrapped or a second line under
+    a name does not)."""
+    region = table.region
+    lines = [line[region.x:region.right].rstrip().rstrip(_BARS).rstrip()
+             for line in screen_lines(app)[region.y:region.bottom]]
+    header, body = lines[0], lines[1:]
+    starts = [0] + [header.index(title) for title in titles]
+    bounds = list(zip(starts, starts[1:] + [region.width], strict=True))
+    rows: list[list[list[str]]] = []
+    for line in body:
+        cells = [line[start:end].strip() for start, end in bounds]
+        if cells[row_starts_at] or not rows:
+            rows.append([[cell] for cell in cells])
+        else:
+            for parts, cell in zip(rows[-1], cells, strict=True):
+                parts.append(cell)
+    return [[" ".join(part for part in parts if part) for parts in row] for row in rows]

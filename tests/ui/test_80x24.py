@@ -7,14 +7,18 @@ width. Each test reads the text a person sees, on the three demo hosts.
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 import pytest
-from screen_text import footer, page_lines, shown_checks
+from screen_text import drawn_table, footer, page_lines, shown_checks
 from settling import settle_workers
 from test_init_join import live_app, run_kubeadm  # noqa: F401  (live_app is a fixture)
-from textual.widgets import DataTable, TabbedContent, TabPane
+from textual.widgets import DataTable, Select, TabbedContent, TabPane
 
+from screens.bridge import KernelTable
 from screens.flow import STEPS
 from screens.network import MONITOR_GROUP
+from screens.runtime import RuntimeTable
 from screens.widgets.check_list import CheckList
 from screens.widgets.route_table import RouteTablePanel
 
@@ -208,3 +212,107 @@ async def test_the_two_default_routes_differ_on_screen_by_their_metric(demo_app)
                     if line.startswith(" default ") and "via" not in line.split()]
         assert defaults == [["default", "192.168.0.1", "eth0", "100"],
                             ["default", "192.168.0.1", "wlan0", "600"]]
+
+
+def shows(drawn: str, whole: str) -> bool:
+    """Drawn whole, or its end behind an ellipsis (a sysctl's tail, a path's file name)."""
+    return drawn == whole or (drawn.startswith("…") and len(drawn) > 12
+                              and whole.endswith(drawn[1:]))
+
+
+async def laid_out(app, pilot, table) -> None:
+    """Settled, and the table drawn again for its new width (it lays itself out on resize,
+    after the workers are done)."""
+    await settle(app, pilot)
+    for _ in range(20):
+        await pilot.pause()
+        if table.region.height > 1 and table.row_count and table.size.width == table.region.width:
+            return
+    raise AssertionError(f"{table} was not laid out: {table.region}")
+
+
+def no_sideways_scroll(table) -> None:
+    assert table.virtual_size.width <= table.scrollable_content_region.width, (
+        table.virtual_size, table.scrollable_content_region)
+
+
+@pytest.mark.parametrize("demo", DEMOS)
+async def test_the_bridge_table_shows_every_column_without_scrolling_sideways(demo_app, demo):
+    """At 80 columns only Setting and Now were visible: each row, the cursor on it, shows
+    its status, setting, value now, at boot, wanted, and what decides the boot value (a path
+    may lose its front but keeps the file name). At 120 nothing is shortened; at 160 the
+    six columns stand side by side."""
+    app = demo_app(demo, screen="bridge")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for size, titles in (((80, 24), ("Setting", "Now", "Boot", "Want")),
+                             ((120, 40), ("Setting", "Now", "Boot", "Want")),
+                             ((160, 40), ("Setting", "Now", "At boot", "Want", "Decided by"))):
+            await pilot.resize_terminal(*size)
+            table = app.query_one(KernelTable)
+            await laid_out(app, pilot, table)
+            no_sideways_scroll(table)
+            table.focus()
+            for index, fact in enumerate(table.facts):
+                table.move_cursor(row=index)
+                await pilot.pause()
+                drawn = drawn_table(app, table, titles, row_starts_at=0)
+                if len(titles) == 4:  # the deciding file under the setting
+                    drawn = [[row[0], *row[1].split(" ", 1), *row[2:]] for row in drawn]
+                mine = [row for row in drawn if shows(row[1], fact.name)]
+                assert len(mine) == 1, (size, fact.name, drawn)
+                if len(titles) == 5:
+                    status, name, now, boot, want, decided = mine[0]
+                else:
+                    status, name, decided, now, boot, want = mine[0]
+                assert (status, now, boot, want) == (fact.status.value, fact.now, fact.boot,
+                                                     fact.wanted or "-"), (size, mine[0])
+                if size[0] >= 120:
+                    assert (name, decided) == (fact.name, fact.source), (size, mine[0])
+                elif fact.source.startswith("/"):
+                    assert shows(decided, fact.source), (size, mine[0])
+                    assert decided.endswith(PurePath(fact.source).name), decided
+                else:
+                    assert decided == fact.source, (size, mine[0])
+
+
+@pytest.mark.parametrize("demo", DEMOS)
+async def test_the_runtime_table_shows_the_whole_socket(demo_app, demo):
+    """At 80 columns the Socket column was cut ("/var"): the socket goes under the runtime,
+    wrapped after a '/'; at 120 it has its own column again."""
+    app = demo_app(demo, screen="runtime")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for size, titles in (((80, 24), ("Answers", "Service", "Version")),
+                             ((120, 40), ("Answers", "Service", "Version", "Socket"))):
+            await pilot.resize_terminal(*size)
+            table = app.query_one(RuntimeTable)
+            await laid_out(app, pilot, table)
+            no_sideways_scroll(table)
+            drawn = drawn_table(app, table, titles, row_starts_at=1)
+            wanted = [[cell.plain for cell in row] for row in table.rows_shown]
+            assert len(drawn) == len(wanted) == 4, drawn
+            for row, (name, answers, service, version, socket) in zip(drawn, wanted,
+                                                                    strict=True):
+                assert row[1:4] == [answers, service, version], (size, row)
+                if len(titles) == 4:
+                    assert row[4] == socket and row[0] == name, (size, row)
+                else:
+                    assert row[0].startswith(name), (size, row)
+                    under = "".join(row[0][len(name):].split())
+                    assert under == ("" if socket == "-" else socket), (size, row)
+
+
+@pytest.mark.parametrize("demo", DEMOS)
+async def test_the_requirements_target_line_shows_the_kubeadm_command(demo_app, demo):
+    """"(kubeadm init)" after the role and version selects was cut to "(kube"."""
+    app = demo_app(demo, screen="requirements")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+
+        def target_line() -> str:
+            return next(line for line in page_lines(app) if "Check for a" in line)
+
+        assert "control plane" in target_line() and "(kubeadm init)" in target_line()
+        assert "1.36" in target_line(), target_line()
+        app.query_one("#role", Select).value = "worker"
+        await settle(app, pilot)
+        assert "worker" in target_line() and "(kubeadm join)" in target_line()
