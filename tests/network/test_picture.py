@@ -159,3 +159,24 @@ def test_a_refused_and_a_local_lookup_say_so():
     lines = drawn(build_picture("box", facts, routes, answer=local, dst="10.1.0.5"))
     assert any("delivered to this host" in line for line in lines)
     assert not any("━▶" in line for line in lines if not line.startswith("★"))
+
+
+def test_a_full_table_is_still_a_picture_and_a_lookup_still_lights_its_path():
+    """A router's table (here 30,000 routes through one gateway and 40 on-link ones) must not
+    become 30,000 words of picture: it drew every destination, 590 MB at 100k in the TUI."""
+    links = [Link(2, "eth0", "physical", state="UP",
+                  addresses=(Address("eth0", 4, "10.1.0.5", 24),))]
+    table = [{"dst": "default", "gateway": "10.1.0.1", "dev": "eth0", "metric": 100},
+             {"dst": "10.1.0.0/24", "dev": "eth0", "scope": "link", "prefsrc": "10.1.0.5"}]
+    table += [{"dst": f"{20 + n // 65536}.{n // 256 % 256}.{n % 256}.0/24",
+               "gateway": "10.1.0.1", "dev": "eth0"} for n in range(30_000)]
+    table += [{"dst": f"198.18.{n}.0/24", "dev": "eth0", "scope": "link"} for n in range(40)]
+    routes = RouteTable.from_iproute_json(table)
+    facts = advertise_facts(links, routes)
+    rules = [{"priority": 32766, "src": "all", "table": "main"}]
+    answer = lookup(routes, rules, "20.0.7.9", addresses={"eth0": ["10.1.0.5/24"]})
+    lines = drawn(build_picture("router", facts, routes, answer=answer, dst="20.0.7.9"))
+    assert len(lines) < 40
+    gateway = line_with(lines, "gateway 10.1.0.1", "default")
+    assert "━▶" in gateway  # the looked-up packet's next hop is still marked
+    assert line_with(lines, "and 29,9") and line_with(lines, "on-link: 34 more destinations")

@@ -49,10 +49,11 @@ class GatewayNode:
     """A next hop, and the destinations this host sends through it."""
 
     address: str
-    destinations: tuple[str, ...]
+    destinations: tuple[str, ...]  # the first SHOWN_DESTINATIONS of them
     default_metric: int | None = None  # the metric of its default route, if it carries one
     kubeadm_default: bool = False  # the main table's best IPv4 default: what kubeadm follows
     route_indexes: frozenset[int] = frozenset()
+    more: int = 0  # destinations through it beyond those shown (a full table: 900,000)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class NetworkNode:
     notes: tuple[tuple[str, str], ...] = ()  # (text, style)
     route_indexes: frozenset[int] = frozenset()
     on_link: bool = False
+    more: int = 0  # on-link destinations folded into this one (see SHOWN_ON_LINK)
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,16 @@ class Picture:
     path: PacketPath | None = None
 
 
+SHOWN_DESTINATIONS = 4
+"""Destinations named per gateway: a picture of a router's full table stays a picture."""
+SHOWN_ON_LINK = 6
+"""On-link destinations drawn per adapter before the rest are counted on one line."""
+
+
 # ---------------------------------------------------------------------------- the model
 def _is_link_local(cidr: str) -> bool:
+    if not cidr.startswith(("169.254.", "fe8", "fe9", "fea", "feb")):
+        return False  # cheap: this runs for every route of the table
     try:
         return ipaddress.ip_interface(cidr).is_link_local
     except ValueError:
@@ -145,6 +155,8 @@ class _AdapterBuilder:
     def __init__(self, link: Link) -> None:
         self.link = link
         self.networks: dict[str, dict[str, Any]] = {}
+        self._homes: dict[str, dict[str, Any] | None] = {}  # a gateway's network, by address
+        self._on_link_count = 0
         for address in link.addresses:
             if address.scope in ("link", "host") or _is_link_local(address.cidr):
                 continue
@@ -177,16 +189,28 @@ class _AdapterBuilder:
         if gateway is None:
             home = self._home(route.dst_addr, route_len=route.dst_len) \
                 if route.dst_len else None
-            if home is None:
+            if home is None and route.dst not in self.networks \
+                    and self._on_link_count >= SHOWN_ON_LINK:
+                home = self._network("+", on_link=True)  # the rest, counted on one line
+                home["more"] = home.get("more", 0) + 1
+            elif home is None:
+                self._on_link_count += route.dst not in self.networks
                 home = self._network(route.dst, source=route.prefsrc, on_link=True)
             home["indexes"].add(route.index)
             if route.prefsrc and not home["source"]:
                 home["source"] = route.prefsrc
             return
-        home = self._home(gateway) or self._network("", on_link=True)
+        if gateway not in self._homes:
+            self._homes[gateway] = self._home(gateway)
+        home = self._homes[gateway] or self._network("", on_link=True)
         hop = home["gateways"].setdefault(gateway, {"dsts": [], "metric": None,
-                                                    "kubeadm": False, "indexes": set()})
-        hop["dsts"].append(_destination(route))
+                                                    "kubeadm": False, "indexes": set(),
+                                                    "more": 0})
+        destination = _destination(route)
+        if destination == "default" or len(hop["dsts"]) < SHOWN_DESTINATIONS:
+            hop["dsts"].append(destination)
+        else:
+            hop["more"] += 1
         hop["indexes"].add(route.index)
         if route.dst_len == 0 and route.table == RT_TABLE_MAIN:
             if hop["metric"] is None or (route.metric or 0) < hop["metric"]:
@@ -199,11 +223,11 @@ class _AdapterBuilder:
         for cidr, found in self.networks.items():
             gateways = tuple(
                 GatewayNode(address, tuple(hop["dsts"]), hop["metric"], hop["kubeadm"],
-                            frozenset(hop["indexes"]))
+                            frozenset(hop["indexes"]), hop["more"])
                 for address, hop in found["gateways"].items())
             networks.append(NetworkNode(cidr, found["source"], gateways,
                                         route_indexes=frozenset(found["indexes"]),
-                                        on_link=found["on_link"]))
+                                        on_link=found["on_link"], more=found.get("more", 0)))
         addresses = tuple(a.cidr for a in self.link.addresses if not _is_link_local(a.cidr))
         return AdapterNode(self.link.name, self.link.kind, self.link.state, addresses,
                            tuple(networks))
@@ -333,7 +357,8 @@ def _adapter_tree(adapter: AdapterNode, picture: Picture) -> _Node:
 
 def _network_tree(network: NetworkNode, on_dev: bool, path: PacketPath | None) -> _Node:
     if network.on_link:
-        label = (f"on-link {network.cidr}" if network.cidr
+        label = (f"on-link: {network.more:,} more destinations" if network.cidr == "+"
+                 else f"on-link {network.cidr}" if network.cidr
                  else "gateways reached on-link")
         segments: Segments = [(label, "network")]
     else:
@@ -362,6 +387,8 @@ def _gateway_tree(hop: GatewayNode, on_path: bool) -> _Node:
         if others:
             segments.append((", ", "muted"))
     segments.append((", ".join(others), "network"))
+    if hop.more:
+        segments.append((f" and {hop.more:,} more", "muted"))
     return _Node([s for s in segments if s[0]], on_path=on_path)
 
 
