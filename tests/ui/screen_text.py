@@ -23,6 +23,18 @@ def screen_lines(app) -> list[str]:
     return console.export_text().splitlines()[:height]
 
 
+def static_text(app, selector: str) -> str:
+    """A Static's text as the operator reads it (Rich renderables rendered wide)."""
+    from textual.widgets import Static
+
+    content = app.query_one(selector, Static).content
+    if isinstance(content, str):
+        return content
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(content)
+    return console.export_text()
+
+
 def footer(app) -> str:
     return screen_lines(app)[-1]
 

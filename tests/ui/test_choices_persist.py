@@ -11,12 +11,11 @@ every field changed runs on all three demos.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
-from rich.console import Console
-from textual.widgets import Input, RadioSet, Select, Static
+from screen_text import static_text
+from textual.widgets import Input, RadioSet, Select
 
 from screens.app import WizardApp
 from screens.review import ReviewPage
@@ -28,18 +27,10 @@ SCREEN_KEYS = "1234567"
 QUIET = ("network-monitor",)
 
 
-def shown(app: WizardApp, selector: str) -> str:
-    """A Static's text as the operator reads it (Rich renderables rendered wide)."""
-    content = app.query_one(selector, Static).content
-    if isinstance(content, str):
-        return content
-    console = Console(width=200, record=True, file=io.StringIO())
-    console.print(content)
-    return console.export_text()
 
 
 def config_yaml(app: WizardApp) -> str:
-    return shown(app, "#config-body")
+    return static_text(app, "#config-body")
 
 
 def runtime_select(app: WizardApp) -> str:
@@ -63,7 +54,7 @@ FIELDS = {
         and "kubernetesVersion: v1.33" in config_yaml(app))),
     "advertise_address": ("192.168.56.10", lambda app: (
         app.query_one("#advertise-select", Select).value == "192.168.56.10"
-        and "192.168.56.10/24  ◀ advertised (your choice)" in shown(app, "#adapter-list")
+        and "192.168.56.10/24  ◀ advertised (your choice)" in static_text(app, "#adapter-list")
         and "advertiseAddress: 192.168.56.10" in config_yaml(app))),
     "node_name": ("node-7", lambda app: "name: node-7" in config_yaml(app)),
     "control_plane_endpoint": ("cp.lab.lan:6443", lambda app: (
@@ -77,7 +68,7 @@ FIELDS = {
     "dns_domain": ("lab.local", lambda app: "dnsDomain: lab.local" in config_yaml(app)),
     "cni": ("calico", lambda app: (
         app.query_one("#config-cni", RadioSet).pressed_button.name == "calico"
-        and "calico" in shown(app, "#config-cni-note").lower())),
+        and "calico" in static_text(app, "#config-cni-note").lower())),
     "runtime": ("cri-o", lambda app: (
         "CRI-O (default)" in runtime_select(app) and "pick" not in runtime_select(app)
         and "criSocket: unix:///var/run/crio/crio.sock" in config_yaml(app))),
@@ -85,7 +76,7 @@ FIELDS = {
         app.query_one("#runtime-select", Select).value == "containerd"
         and "containerd" in runtime_select(app) and "pick" not in runtime_select(app)
         and "criSocket (chosen): unix:///run/containerd/containerd.sock"
-        in shown(app, "#runtime-note")
+        in static_text(app, "#runtime-note")
         and "criSocket: unix:///run/containerd/containerd.sock" in config_yaml(app))),
     "cgroup_driver": ("cgroupfs", lambda app: "cgroupDriver: cgroupfs" in config_yaml(app)),
     "dual_stack": (True, lambda app: any(

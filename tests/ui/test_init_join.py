@@ -237,18 +237,21 @@ async def test_a_join_to_an_unreachable_endpoint_is_not_started(live_app):
             assert not any(r.argv[:2] == ("kubeadm", "join") for r in app.host.command_log)
 
 
+async def diagnosed(app, pilot, sample: str) -> str:
+    """Paste a recorded output into the Diagnose tab, run it, and read the answer."""
+    app.query_one("#ij-tabs", TabbedContent).active = "ij-diagnose"
+    await pilot.pause()
+    app.query_one("#diagnose-input", TextArea).insert((DATA / sample).read_text())
+    await pilot.click("#diagnose-run")
+    await pilot.pause()
+    return text_of(app.query_one("#diagnose-result", Static))
+
+
 async def test_a_pasted_failure_is_diagnosed_and_leads_to_its_screen(demo_app, settle):
     app = demo_app("ready", screen="init")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        app.query_one("#ij-tabs", TabbedContent).active = "ij-diagnose"
-        await pilot.pause()
-        app.query_one("#diagnose-input", TextArea).insert(
-            (DATA / "preflight-failure-v1.21.1-mem.txt").read_text())
-        await pilot.click("#diagnose-run")
-        await pilot.pause()
-
-        shown = text_of(app.query_one("#diagnose-result", Static))
+        shown = await diagnosed(app, pilot, "preflight-failure-v1.21.1-mem.txt")
         assert "✘ The run failed in phase preflight." in shown
         assert "Preflight error Mem: the system RAM (978 MB) is less than the minimum" in shown
         go = app.query_one("#diagnose-go", Button)
@@ -262,14 +265,7 @@ async def test_a_pasted_join_shows_the_typed_command_apart_and_masked(demo_app, 
     app = demo_app("ready", screen="init")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        app.query_one("#ij-tabs", TabbedContent).active = "ij-diagnose"
-        await pilot.pause()
-        app.query_one("#diagnose-input", TextArea).insert(
-            (DATA / "join-success-v1.35.7.txt").read_text())
-        await pilot.click("#diagnose-run")
-        await pilot.pause()
-
-        shown = text_of(app.query_one("#diagnose-result", Static))
+        shown = await diagnosed(app, pilot, "join-success-v1.35.7.txt")
         assert "✔ The run succeeded." in shown
         assert "Command typed: kubeadm join 192.168.1.146:6443 --token b1eoah." + "*" * 16 in shown
         assert "svrtbhp8vxjte3in" not in shown and "Join command (" not in shown

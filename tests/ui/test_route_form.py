@@ -3,10 +3,8 @@ SSH revert countdown."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from rich.console import Console
+from screen_text import static_text
 from settling import settle_workers
 from textual.app import App, ComposeResult
 from textual.widgets import Button, Input, Select, Static, Switch
@@ -44,14 +42,6 @@ def form_app(tmp_path):
 settle = settle_workers
 
 
-def text(app: App, selector: str) -> str:
-    """What the widget shows, as plain text (Rich renderables rendered wide)."""
-    content = app.query_one(selector, Static).content
-    if isinstance(content, str):
-        return content
-    console = Console(width=200, record=True, file=io.StringIO())
-    console.print(content)
-    return console.export_text()
 
 
 async def type_into(app: App, pilot, field: str, value: str) -> None:
@@ -66,28 +56,28 @@ async def test_typing_bad_values_shows_each_message(form_app):
     async with app.run_test(size=(100, 80)) as pilot:
         await settle(app, pilot)
         await type_into(app, pilot, "dst", "10.60.1.0/16")
-        assert text(app, "#route-dst-message") == (
+        assert static_text(app, "#route-dst-message") == (
             "10.60.1.0/16 has host bits set: the network it lies in is 10.60.0.0/16.")
-        assert text(app, "#route-route-message") == (
+        assert static_text(app, "#route-route-message") == (
             "Give a gateway (via) or an interface (dev): the kernel must know where to send the "
             "packets.")
         await type_into(app, pilot, "dst", "10.60.0.0/16")
-        assert text(app, "#route-dst-message") == ""
+        assert static_text(app, "#route-dst-message") == ""
         await type_into(app, pilot, "gateway", "10.9.9.9")
-        assert text(app, "#route-gateway-message") == (
+        assert static_text(app, "#route-gateway-message") == (
             "10.9.9.9 is not on any connected network (this host has: 10.0.2.0/24 on enp0s3, "
             "192.168.56.0/24 on enp0s8); the kernel would answer 'Nexthop has invalid gateway'.")
         await type_into(app, pilot, "gateway", "192.168.56.1")
         app.query_one("#route-dev", Select).value = "enp0s3"
         await settle(app, pilot)
-        assert text(app, "#route-gateway-message") == (
+        assert static_text(app, "#route-gateway-message") == (
             "192.168.56.1 is reached through enp0s8, not enp0s3: the kernel would refuse this "
             "route.")
         await type_into(app, pilot, "metric", "x")
-        assert text(app, "#route-metric-message") == (
+        assert static_text(app, "#route-metric-message") == (
             "'x' is not a metric: use a whole number from 0 to 4294967295 (the lowest wins).")
         await type_into(app, pilot, "table", "nope")
-        assert text(app, "#route-table-message").startswith("'nope' is not a routing table")
+        assert static_text(app, "#route-table-message").startswith("'nope' is not a routing table")
         assert app.query_one("#route-apply", Button).disabled
         app.query_one("#route-dev", Select).clear()
         await type_into(app, pilot, "metric", "100")
@@ -96,7 +86,7 @@ async def test_typing_bad_values_shows_each_message(form_app):
         await type_into(app, pilot, "gateway", "")
         app.query_one("#route-dev", Select).value = "enp0s3"
         await settle(app, pilot)
-        assert text(app, "#route-route-message").startswith(
+        assert static_text(app, "#route-route-message").startswith(
             "Table main already has 10.0.2.0/24 with metric 100 (dev enp0s3)")
 
 
@@ -107,12 +97,12 @@ async def test_a_valid_route_shows_the_command_and_the_diff_and_submits(form_app
         app.query_one("#route-dst", Input).value = "10.60.0.0/16"
         app.query_one("#route-gateway", Input).value = "192.168.56.1"
         await settle(app, pilot)
-        preview = text(app, "#route-preview")
+        preview = static_text(app, "#route-preview")
         assert "$ sudo ip route add 10.60.0.0/16 via 192.168.56.1 dev enp0s8" in preview
         assert "After the change: 10.60.0.1 via 192.168.56.1 dev enp0s8" in preview
         app.query_one("#route-persist", Switch).value = True
         await settle(app, pilot)
-        preview = text(app, "#route-preview")
+        preview = static_text(app, "#route-preview")
         assert "+++ b/etc/netplan/50-vagrant.yaml" in preview and "+      routes:" in preview
         assert not app.query_one("#route-apply", Button).disabled
         await pilot.click("#route-apply")
@@ -130,14 +120,15 @@ async def test_delete_and_a_persist_problem(form_app):
         await pilot.click("#route-op-del")
         app.query_one("#route-dst", Input).value = "10.61.0.0/16"
         await settle(app, pilot)
-        assert text(app, "#route-route-message") == (
+        assert static_text(app, "#route-route-message") == (
             "There is no route 10.61.0.0/16 in table main to delete.")
         app.query_one("#route-dst", Input).value = "10.0.2.3"
         app.query_one("#route-persist", Switch).value = True
         await settle(app, pilot)
-        assert "$ sudo ip route del 10.0.2.3 dev enp0s3 metric 100" in text(app, "#route-preview")
+        preview = static_text(app, "#route-preview")
+        assert "$ sudo ip route del 10.0.2.3 dev enp0s3 metric 100" in preview
         # cloud-init's netplan has no route to 10.0.2.3 (DHCP put it there): nothing to remove
-        assert text(app, "#route-persist-message").startswith(
+        assert static_text(app, "#route-persist-message").startswith(
             "/etc/netplan/50-cloud-init.yaml has no route to 10.0.2.3/32 under enp0s3")
         assert app.query_one("#route-apply", Button).disabled
 
@@ -150,7 +141,8 @@ async def test_over_ssh_the_change_is_guarded_and_reverts_when_not_confirmed(for
         app.query_one("#route-gateway", Input).value = "10.0.2.2"
         app.query_one("#route-persist", Switch).value = True
         await settle(app, pilot)
-        assert text(app, "#route-ssh").startswith("You are connected over SSH from 192.168.56.1")
+        assert static_text(app, "#route-ssh").startswith(
+            "You are connected over SSH from 192.168.56.1")
         await pilot.click("#route-apply")
         await pilot.pause()
         [first] = app.submitted
@@ -209,7 +201,7 @@ async def test_a_typing_burst_shows_at_once_and_is_checked_once_it_settles(form_
     async with app.run_test(size=(100, 80)) as pilot:
         await settle(app, pilot)
         await pilot.click("#route-dst")
-        before = text(app, "#route-dst-message")
+        before = static_text(app, "#route-dst-message")
         calls.clear()
         burst = "10.60.1.0/16" + "0" * 17  # 29 keys
         assert len(burst) == 29
@@ -217,11 +209,11 @@ async def test_a_typing_burst_shows_at_once_and_is_checked_once_it_settles(form_
         await pilot.press("backspace", *burst[-2:])
         assert app.query_one("#route-dst", Input).value == burst
         assert calls == []  # nothing checked while the keys arrive
-        assert text(app, "#route-dst-message") == before  # the empty field's message still
+        assert static_text(app, "#route-dst-message") == before  # the empty field's message still
         await settle(app, pilot)
         assert set(calls) == {burst}  # checked once the input settled: the last value only
         assert len(calls) <= 2  # the syntax check and the host check, not one per key
-        assert "is not a prefix length" in text(app, "#route-dst-message")
+        assert "is not a prefix length" in static_text(app, "#route-dst-message")
 
 
 @pytest.mark.parametrize(("demo", "gateway"), [("ubuntu-vagrant", "10.0.2.2"),
