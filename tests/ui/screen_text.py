@@ -23,14 +23,14 @@ def screen_lines(app) -> list[str]:
     return console.export_text().splitlines()[:height]
 
 
-def static_text(app, selector: str) -> str:
-    """A Static's text as the operator reads it (Rich renderables rendered wide)."""
+def static_text(app, selector: str, width: int = 200) -> str:
+    """A Static's text as the operator reads it (Rich renderables rendered `width` wide)."""
     from textual.widgets import Static
 
     content = app.query_one(selector, Static).content
     if isinstance(content, str):
         return content
-    console = Console(width=200, record=True, file=io.StringIO())
+    console = Console(width=width, record=True, file=io.StringIO())
     console.print(content)
     return console.export_text()
 

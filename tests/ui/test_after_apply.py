@@ -3,22 +3,14 @@ apply's confirmation names the warnings that no step will fix (issue 10 §4)."""
 
 from __future__ import annotations
 
-import io
-
-from rich.console import Console
-from textual.widgets import Static
+from screen_text import static_text
 
 from screens.dialogs.confirm import ConfirmDialog
 from screens.review import ReviewPage
 
 
 def shown(app, selector: str) -> str:
-    content = app.query_one(selector, Static).content
-    if isinstance(content, str):
-        return content
-    console = Console(width=300, record=True, file=io.StringIO())
-    console.print(content)
-    return console.export_text()
+    return static_text(app, selector, width=300)
 
 
 async def apply_all(app, pilot, settle) -> None:
