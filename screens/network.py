@@ -22,11 +22,10 @@ from textual.timer import Timer
 from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import WorkerCancelled, WorkerFailed, get_current_worker
 
+from screens.network_lookups import LookupActions
 from screens.network_messages import (
     AdaptersLoaded,
     LoadFinished,
-    LookupAnswered,
-    LookupFailed,
     NetworkChanged,
     ResolversRead,
     RoutesLoaded,
@@ -36,12 +35,11 @@ from screens.widgets.adapters import AdaptersPanel
 from screens.widgets.check_list import CheckList
 from screens.widgets.network_picture import NetworkPicture
 from screens.widgets.route_form import RouteForm
-from screens.widgets.route_lookup import Question, RouteLookup, ready_questions
+from screens.widgets.route_lookup import RouteLookup, ready_questions
 from screens.widgets.route_table import RouteTablePanel
 from wizard.checks.base import CheckResult
 from wizard.checks.network import AdvertiseFacts, advertise_facts
 from wizard.facts.resolv import host_nameservers
-from wizard.network.lookup import lookup
 from wizard.network.monitor import EVERYTHING, LINKS, ROUTES, RULES, NetlinkMonitor
 from wizard.network.route_changes import RouteMessage, apply_route_messages, touches_default
 from wizard.network.rtnetlink.route_table import RouteTable
@@ -56,7 +54,7 @@ _MONITOR_DELAY = 0.25
 to apply them, the page stays well under a second behind the kernel."""
 
 
-class NetworkPage(StepPage):
+class NetworkPage(LookupActions, StepPage):
     STEP_ID = "network"
     TITLE = "Network"
     INTRO = "Adapters, every routing table, and the address the cluster uses."
@@ -319,68 +317,3 @@ class NetworkPage(StepPage):
         form.reload()
         if guard is not None:
             form.confirm_or_revert(guard)
-
-    # ------------------------------------------------------------------ lookups
-    @on(RouteLookup.Asked)
-    def _asked(self, event: RouteLookup.Asked) -> None:
-        event.stop()
-        self._ask(event)
-
-    def _ask(self, asked: RouteLookup.Asked, *, refresh: bool = False) -> None:
-        """Look up in a worker; `refresh`: the same question on a new snapshot, which must
-        not pull the operator's cursor to the answer again. Snapshots come several times a
-        second under churn, and a lookup on a new one builds its index: a refresh waits
-        for the running lookup, whose answer then asks again (on_lookup_answered)."""
-        if self.routes is None:
-            self.query_one(RouteLookup).show_error("The routing table is still being read.")
-            return
-        if refresh and self._lookup_running:
-            return
-        self._lookup_running = True
-        self._last_question = asked
-        addresses = {link.name: [a.cidr for a in link.addresses]
-                     for link in (self.facts.links if self.facts else ())}
-        self._lookup(asked.dst, asked.src, asked.question, self.routes, self.rules, addresses,
-                     refresh)
-
-    @work(thread=True, exclusive=True, group="network-lookup", exit_on_error=False)
-    def _lookup(self, dst: str, src: str | None, question: Question | None, routes: RouteTable,
-                rules: Sequence[Mapping[str, Any]], addresses: dict[str, list[str]],
-                refresh: bool) -> None:
-        """The replay names the rule and the row; on a live host the kernel has the last word."""
-        try:
-            kernel = self.app.host.network.route_get(dst, src) if self.live else None
-            answer = lookup(routes, rules or None, dst, src, addresses=addresses)
-        except (OSError, ValueError) as error:
-            self.post_message(LookupFailed(str(error)))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(LookupAnswered(dst, question, answer, kernel, routes, refresh))
-
-    def on_lookup_answered(self, message: LookupAnswered) -> None:
-        self._lookup_running = False
-        if message.routes is not self.routes:  # a newer snapshot came meanwhile: ask it
-            if self._last_question is not None:
-                self._ask(self._last_question, refresh=True)
-            return
-        panel = self.query_one(RouteTablePanel)
-        panel.mark_route(message.answer.get("route_index"), jump=not message.refresh)
-        position = panel.table_view.highlight
-        if message.answer.get("route_index") is None:
-            where = "No route matched, so nothing is highlighted in the Routes tab."
-        elif position is None:
-            where = "The matched route is hidden by the filter in the Routes tab."
-        else:
-            where = f"Row {position + 1:,} of the Routes tab is highlighted (t: show it)."
-        self.query_one(RouteLookup).show_answer(message.dst, message.answer, message.kernel,
-                                                message.question, where)
-        self.query_one(NetworkPicture).show_path(message.dst, message.answer, message.routes)
-
-    def on_lookup_failed(self, message: LookupFailed) -> None:
-        self._lookup_running = False
-        self.query_one(RouteLookup).show_error(f"The lookup failed: {message.error}")
-
-    @on(RouteLookup.ShowInTable)
-    def _show_in_table(self) -> None:
-        self.query_one(TabbedContent).active = "tab-routes"
-        self.query_one(RouteTablePanel).table_view.focus()
