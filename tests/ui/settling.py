@@ -14,10 +14,14 @@ from textual.worker import WorkerCancelled
 
 
 async def settle_workers(app, pilot, *, ignore_groups: tuple[str, ...] = ()) -> None:
-    """Until no worker (outside `ignore_groups`, e.g. a netlink monitor) is running."""
+    """Until no worker (outside `ignore_groups`, e.g. a netlink monitor) is pending or running.
+
+    A worker that has been created but not yet started counts: its results are still to come
+    (a page that had not been filled when its test looked was one of these, once under load).
+    """
     for _ in range(50):
         await pilot.pause()
-        running = [w for w in app.workers if w.is_running and w.group not in ignore_groups]
+        running = [w for w in app.workers if not w.is_finished and w.group not in ignore_groups]
         if any(getattr(node, "validation_pending", False) for node in app.screen.walk_children()):
             await asyncio.sleep(0.05)
             continue

@@ -7,6 +7,7 @@ width. Each test reads the text a person sees, on the three demo hosts.
 
 from __future__ import annotations
 
+import time
 from pathlib import PurePath
 
 import pytest
@@ -224,11 +225,12 @@ async def laid_out(app, pilot, table) -> None:
     """Settled, and the table drawn again for its new width (it lays itself out on resize,
     after the workers are done)."""
     await settle(app, pilot)
-    for _ in range(20):
+    deadline = time.monotonic() + 10  # wall time, not a count of pauses: CI is loaded
+    while time.monotonic() < deadline:
         await pilot.pause()
         if table.region.height > 1 and table.row_count and table.size.width == table.region.width:
             return
-    raise AssertionError(f"{table} was not laid out: {table.region}")
+    raise AssertionError(f"{table} was not laid out: {table.region}, {table.row_count} rows")
 
 
 def no_sideways_scroll(table) -> None:
