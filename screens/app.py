@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
@@ -13,20 +15,13 @@ from textual.widgets import ContentSwitcher, Footer
 
 from screens.answers import AnswersActions
 from screens.apply_flow import ApplyActions
-from screens.bridge import BridgePage
-from screens.cgroups import CgroupsPage
 from screens.commands import WizardCommands
 from screens.dialogs.confirm import ConfirmDialog
 from screens.dialogs.too_small import TooSmallScreen, too_small
 from screens.flow import STEPS
-from screens.help import LessonScreen
-from screens.init_join import InitJoinPage
 from screens.messages import ChecksFailed, ChecksFinished, unless_closing
-from screens.network import NetworkPage
 from screens.page import StepPage
-from screens.requirements import RequirementsPage
-from screens.review import ReviewPage
-from screens.runtime import RuntimePage
+from screens.pending_page import PendingPage, page_class
 from screens.widgets.check_list import CheckList
 from screens.widgets.host_banner import HostBanner
 from screens.widgets.sidebar import StepSidebar
@@ -39,9 +34,10 @@ from wizard.resources import asset, lesson
 from wizard.steps.applied import default_answers_path, starting_choices
 from wizard.steps.engine import PlanEntry
 
+if TYPE_CHECKING:
+    from wizard.steps.summary import ApplySummary
+
 _PAGE_ACTIONS = frozenset({"go", "recheck", "apply", "cluster", "lesson", "reboot_demo"})
-PAGES: tuple[type[StepPage], ...] = (RequirementsPage, NetworkPage, BridgePage, RuntimePage,
-                                     CgroupsPage, InitJoinPage, ReviewPage)
 
 
 class WizardApp(AnswersActions, ApplyActions, App[int]):
@@ -86,6 +82,11 @@ class WizardApp(AnswersActions, ApplyActions, App[int]):
         self.applying = False
         self.last_apply: tuple[list, list] | None = None
         """The steps of the last apply and their outcomes, for Review to say what is left."""
+        self.plan_entries: list[PlanEntry] = []
+        """The plan Review shows (kept here: Review may not have been built yet)."""
+        self.apply_summary: ApplySummary | None = None
+        """What the last apply changed and what is left, once the checks after it ran."""
+        self._page_builds: dict[str, asyncio.Future[StepPage]] = {}
         self.saved_choices = self.choices.to_dict()
         """The choices as last loaded or saved: quitting with others asks first."""
 
@@ -104,8 +105,9 @@ class WizardApp(AnswersActions, ApplyActions, App[int]):
         with Horizontal(id="main"):
             yield StepSidebar(id="sidebar")
             with ContentSwitcher(id="pages", initial=self.first_step):
-                for page in PAGES:
-                    yield page(id=page.STEP_ID)
+                for step in STEPS:  # the others are imported and built when first shown
+                    yield (page_class(step)(id=step.id) if step.id == self.first_step
+                           else PendingPage(step))
         # 80 columns: compact, so a table's keys and the app's all fit; ctrl+p is in the README
         yield Footer(show_command_palette=False, compact=True)
 
@@ -155,8 +157,25 @@ class WizardApp(AnswersActions, ApplyActions, App[int]):
         self.wizard_screen.query_one("#pages", ContentSwitcher).current = step_id
         self.call_after_refresh(self._focus_page, step_id)
 
-    def _focus_page(self, step_id: str) -> None:
-        page = self.wizard_screen.query_one(f"#{step_id}")
+    async def page_shown(self, step_id: str) -> StepPage:
+        """The step's page, imported and built now if it had not been shown before (once,
+        however many ask while it is being built)."""
+        building = self._page_builds.get(step_id)
+        if building is None:
+            page = self.wizard_screen.query_one(f"#{step_id}")
+            if isinstance(page, StepPage):
+                return page
+            assert isinstance(page, PendingPage)
+            building = self._page_builds[step_id] = asyncio.ensure_future(page.replace())
+        return await asyncio.shield(building)
+
+    def mounted_page(self, step_id: str) -> StepPage | None:
+        """The step's page if it has been built (the results and the plan wait otherwise)."""
+        page = next(iter(self.wizard_screen.query(f"#{step_id}")), None)
+        return page if isinstance(page, StepPage) else None
+
+    async def _focus_page(self, step_id: str) -> None:
+        page = await self.page_shown(step_id)
         inside = next((w for w in self.screen.focus_chain if page in w.ancestors), None)
         if inside is not None:
             inside.focus()
@@ -192,6 +211,8 @@ class WizardApp(AnswersActions, ApplyActions, App[int]):
                              callback=lambda booted: self.action_recheck() if booted else None)
 
     def action_lesson(self) -> None:
+        from screens.help import LessonScreen  # Markdown's parser: not needed to start
+
         self.push_screen(LessonScreen(lesson(self.current_step, i18n.current_language())))
 
     def action_switch_language(self) -> None:
@@ -224,28 +245,34 @@ class WizardApp(AnswersActions, ApplyActions, App[int]):
         self.post_message(ChecksFinished(results, plan))
 
     def _set_review_plan(self, entries: list[PlanEntry]) -> None:
-        self.wizard_screen.query_one(ReviewPage).show_plan(entries)
+        self.plan_entries = entries
+        review = self.mounted_page("review")
+        if review is not None:
+            review.show_plan(entries)
 
     @unless_closing
     def on_checks_finished(self, message: ChecksFinished) -> None:
         self.results = message.results
         self.plan = message.plan
         sidebar = self.wizard_screen.query_one(StepSidebar)
-        for page in self.wizard_screen.query(StepPage):
-            mine = [r for r in self.results if r.screen == page.STEP_ID]
-            page.show_results(mine)
-            if page.STEP_ID != "review":
+        for step in STEPS:
+            mine = [r for r in self.results if r.screen == step.id]
+            for page in self.wizard_screen.query(f"#{step.id}"):  # the page, its stand-in,
+                page.show_results(mine)  # or neither for a moment while one replaces the other
+            if step.id != "review":
                 status = worst(mine)
-                sidebar.set_status(page.STEP_ID, status.value if status else None)
-        review = self.wizard_screen.query_one(ReviewPage)
-        pending = [e for e in review.entries if not e.already_done]
+                sidebar.set_status(step.id, status.value if status else None)
+        pending = [e for e in self.plan_entries if not e.already_done]
         sidebar.set_status("review", "warn" if pending else "pass")
         if self.last_apply is not None:
             from wizard.steps.summary import summarize
 
             steps, outcomes = self.last_apply
-            review.show_summary(summarize(steps, outcomes, review.entries, self.results,
-                                          self.choices.skipped_fixes))
+            self.apply_summary = summarize(steps, outcomes, self.plan_entries, self.results,
+                                           self.choices.skipped_fixes)
+            review = self.mounted_page("review")
+            if review is not None:
+                review.show_summary(self.apply_summary)
 
     @on(CheckList.FixToggled)
     def _toggle_fixes(self, event: CheckList.FixToggled) -> None:

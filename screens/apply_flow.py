@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from wizard.checks.base import CheckResult
     from wizard.host.base import Host
     from wizard.model import WizardChoices
-    from wizard.steps.engine import AfterStep
+    from wizard.steps.engine import AfterStep, PlanEntry
     from wizard.steps.step import Step
 
 
@@ -31,6 +31,7 @@ class ApplyActions:
     results: list[CheckResult]
     applying: bool
     last_apply: tuple[list[Any], list[Any]] | None
+    plan_entries: list[PlanEntry]
 
     def action_apply(self) -> None:
         if self.host.read_only:
@@ -39,8 +40,7 @@ class ApplyActions:
             return
         if self.applying:
             return
-        review = self.wizard_screen.query_one(ReviewPage)
-        entries = [e for e in review.entries if not e.already_done]
+        entries = [e for e in self.plan_entries if not e.already_done]
         if not entries:
             self.notify("Nothing to apply.")
             return
@@ -57,8 +57,9 @@ class ApplyActions:
             ConfirmDialog(question, yes="Apply"),
             callback=lambda yes: self._start_apply([e.step for e in entries]) if yes else None)
 
-    def _start_apply(self, steps: list[Step]) -> None:
-        review = self.wizard_screen.query_one(ReviewPage)
+    async def _start_apply(self, steps: list[Step]) -> None:
+        review = await self.page_shown("review")
+        assert isinstance(review, ReviewPage)
         self.apply_plan(steps, review.narrator(steps))
 
     @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
@@ -78,14 +79,19 @@ class ApplyActions:
         self.last_apply = (list(steps), outcomes)
         self.post_message(ApplyFinished(outcomes))
 
+    # An apply from another page (the route helper's) reports in Review's log too, so Review
+    # is built for it if it has not been shown yet.
     @unless_closing
-    def on_apply_progress(self, message: ApplyProgress) -> None:
-        review = self.wizard_screen.query_one(ReviewPage)
+    async def on_apply_progress(self, message: ApplyProgress) -> None:
+        review = await self.page_shown("review")
+        assert isinstance(review, ReviewPage)
         review.progress(message.done, message.total, message.title)
 
     @unless_closing
-    def on_apply_finished(self, message: ApplyFinished) -> None:
-        self.wizard_screen.query_one(ReviewPage).finished(message.outcomes)
+    async def on_apply_finished(self, message: ApplyFinished) -> None:
+        review = await self.page_shown("review")
+        assert isinstance(review, ReviewPage)
+        review.finished(message.outcomes)
         failed = [o for o in message.outcomes if o.failed]
         self.notify(f"{len(failed)} step(s) failed; see the log." if failed
                     else "Applied. Re-checking the host.",

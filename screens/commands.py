@@ -27,8 +27,8 @@ def jump_to_check(app: App, check_id: str) -> None:
     app.call_after_refresh(_select_check, app, result.screen, check_id)
 
 
-def _select_check(app: App, step_id: str, check_id: str) -> None:
-    page = app.wizard_screen.query_one(f"#{step_id}")
+async def _select_check(app: App, step_id: str, check_id: str) -> None:
+    page = await app.page_shown(step_id)
     for check_list in page.query(CheckList):
         pane = next((a for a in check_list.ancestors if isinstance(a, TabPane)), None)
         if pane is not None and pane.id:
@@ -40,7 +40,12 @@ def _select_check(app: App, step_id: str, check_id: str) -> None:
 def jump_to_plan_step(app: App, step_id: str) -> None:
     app.action_go("review")
     # after the palette has closed and the page is laid out: only then can it scroll
-    app.set_timer(0.05, lambda: app.wizard_screen.query_one("#review").show_step(step_id))
+    app.set_timer(0.05, partial(_show_plan_step, app, step_id))
+
+
+async def _show_plan_step(app: App, step_id: str) -> None:
+    review = await app.page_shown("review")
+    review.call_after_refresh(review.show_step, step_id)
 
 
 class WizardCommands(Provider):
@@ -53,10 +58,9 @@ class WizardCommands(Provider):
         found += [(f"Check {r.id}", partial(jump_to_check, app, r.id),
                    f"{r.status.value} on {titles.get(r.screen, r.screen)}")
                   for r in getattr(app, "results", [])]
-        review = app.wizard_screen.query_one("#review")
         found += [(f"Plan step {n}: {e.step.title}", partial(jump_to_plan_step, app, e.step.id),
                    "done already" if e.already_done else "Review & apply")
-                  for n, e in enumerate(getattr(review, "entries", []), 1)]
+                  for n, e in enumerate(getattr(app, "plan_entries", []), 1)]
         return found
 
     async def discover(self) -> Hits:

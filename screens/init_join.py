@@ -131,8 +131,7 @@ class InitJoinPage(AfterRunActions, StepPage):
         self.query_one(RunPanel).set_action(self.action)
         self.refresh_config(read_tools=True)
 
-    def show_results(self, results: list[CheckResult]) -> None:
-        super().show_results(results)
+    def results_shown(self, results: list[CheckResult]) -> None:
         self.refresh_config(read_tools=True)
 
     # -------------------------------------------------------------- the node's mode

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -39,9 +40,16 @@ class ApplyFinished(Message):
     outcomes: list[StepOutcome]
 
 
-def unless_closing(handler: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+def unless_closing(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     """A worker's report that arrives while the app closes (its screens are gone) is dropped:
     a check run outlives a quick quit, and a test's app, on a slow machine."""
+    if inspect.iscoroutinefunction(handler):
+        @functools.wraps(handler)
+        async def report_async(app: Any, message: Any) -> None:
+            if app.screen_stack:
+                await handler(app, message)
+        return report_async
+
     @functools.wraps(handler)
     def report(app: Any, message: Any) -> None:
         if app.screen_stack:

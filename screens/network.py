@@ -242,12 +242,11 @@ class NetworkPage(LookupActions, StepPage):
         self.query_one(NetworkPicture).show_error(text)
 
     # ------------------------------------------------------------------ checks and choices
-    def show_results(self, results: list[CheckResult]) -> None:
+    def results_shown(self, results: list[CheckResult]) -> None:
         """Checks ran again (after a choice or an apply): refresh what depends on them.
 
         A demo host has no monitor, so its table is re-read here, after every apply.
         """
-        super().show_results(results)
         self.results = results
         self._show_choices()
         if self._started and not self.live and self.app.host.network is not None:

@@ -43,8 +43,12 @@ class StepPage(Vertical):
         """Called by the app with this page's check results whenever they change."""
         for check_list in self.query(CheckList):
             check_list.show(results)
+        self.results_shown(results)
         if type(self).read_facts is not StepPage.read_facts:
             self._load_facts(CheckContext(self.app.host, self.app.choices))
+
+    def results_shown(self, results: list[CheckResult]) -> None:
+        """Override: refresh what depends on the results besides the check list."""
 
     def read_facts(self, context: CheckContext) -> Any:
         """Override: gather what the page shows besides its checks (runs in a thread)."""

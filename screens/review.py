@@ -72,6 +72,12 @@ class ReviewPage(StepPage):
         self._parts: list = []
         self._starts: dict[str, int] = {}
 
+    def on_mount(self) -> None:
+        """Built when first shown: the plan (and the last apply) as the app has them."""
+        self.show_plan(self.app.plan_entries)
+        if self.app.apply_summary is not None:
+            self.show_summary(self.app.apply_summary)
+
     def show_plan(self, entries: list[PlanEntry]) -> None:
         self.entries = list(entries)
         body = self.query_one("#plan-body", Static)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from screen_text import static_text
 
 from screens.dialogs.confirm import ConfirmDialog
-from screens.review import ReviewPage
 
 
 def shown(app, selector: str) -> str:
@@ -36,7 +35,7 @@ async def test_review_after_an_apply_says_what_was_applied_and_what_is_left(demo
         # the NAT address is the operator's choice: no step fixes it, so it is left open
         assert "AdvertiseAddress: a choice still open: 10.0.2.15" in summary
         assert "Turn swap off now:" not in summary  # applied and in place: not left
-        assert all(e.already_done for e in app.query_one(ReviewPage).entries)
+        assert all(e.already_done for e in app.plan_entries)
 
 
 async def test_a_step_that_needs_a_reboot_is_left_with_that_reason(demo_app, settle):

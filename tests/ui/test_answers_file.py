@@ -8,7 +8,6 @@ from textual.widgets import Input
 
 from screens.app import WizardApp
 from screens.dialogs.answers_problems import AnswersProblemsDialog
-from screens.review import ReviewPage
 from wizard.cli import main
 from wizard.host.simulated import SimulatedHost
 from wizard.model import WizardChoices
@@ -164,7 +163,7 @@ async def test_apply_then_relaunch_plans_nothing(demo, tui_from_the_command_line
     async with again.run_test(size=(80, 24)) as pilot:
         await settle(again, pilot, ignore_groups=quiet)
         assert {key: getattr(again.choices, key) for key in chosen} == chosen
-        pending = [e.step.id for e in again.query_one(ReviewPage).entries if not e.already_done]
+        pending = [e.step.id for e in again.plan_entries if not e.already_done]
         assert pending == []
         assert f"Starting from the choices of the last apply ({record})." in notices
 

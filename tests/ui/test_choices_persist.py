@@ -18,7 +18,6 @@ from screen_text import static_text
 from textual.widgets import Input, RadioSet, Select
 
 from screens.app import WizardApp
-from screens.review import ReviewPage
 from screens.runtime import RUNTIME_OPTIONS
 from wizard.host.simulated import SimulatedHost
 from wizard.model import RouteChoice, WizardChoices
@@ -40,7 +39,7 @@ def runtime_select(app: WizardApp) -> str:
 
 
 def planned(app: WizardApp) -> list[str]:
-    return [e.step.id for e in app.query_one(ReviewPage).entries]
+    return [e.step.id for e in app.plan_entries]
 
 
 # field -> (a value other than the default, what a screen shows of it)

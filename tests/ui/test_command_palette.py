@@ -6,7 +6,6 @@ from textual.command import CommandPalette
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable
 
-from screens.review import ReviewPage
 from screens.widgets.check_list import CheckList
 
 
@@ -52,7 +51,7 @@ async def test_the_palette_jumps_to_a_step_of_the_plan(demo_app, settle):
     app = demo_app("ubuntu-vagrant")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        entries = app.query_one(ReviewPage).entries
+        entries = app.plan_entries
         last = entries[-1].step.title
         await palette(app, pilot, f"Plan step {len(entries)}: {last}")
         assert app.current_step == "review"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Select
 
-from screens.review import ReviewPage
 from screens.widgets.check_list import CheckList
 
 
@@ -16,7 +15,7 @@ async def test_groups_fixes_and_the_plan(demo_app, settle):
         groups = [check_list.query_one(DataTable).get_row_at(i)[1].plain
                   for i, r in enumerate(check_list.rows) if r is None]
         assert groups[:2] == ["Hardware", "Identity"]
-        planned = {e.step.id for e in app.query_one(ReviewPage).entries}
+        planned = {e.step.id for e in app.plan_entries}
         assert "swap-off-now" in planned
 
         swap_row = next(i for i, r in enumerate(check_list.rows) if r and r.id == "Swap")
@@ -24,12 +23,12 @@ async def test_groups_fixes_and_the_plan(demo_app, settle):
         check_list.query_one(DataTable).move_cursor(row=swap_row)
         await pilot.press("space")
         await settle(app, pilot)
-        planned = {e.step.id for e in app.query_one(ReviewPage).entries}
+        planned = {e.step.id for e in app.plan_entries}
         assert "swap-off-now" not in planned
         assert "swap-off-now" in app.choices.skipped_fixes
         await pilot.press("space")
         await settle(app, pilot)
-        assert "swap-off-now" in {e.step.id for e in app.query_one(ReviewPage).entries}
+        assert "swap-off-now" in {e.step.id for e in app.plan_entries}
 
 
 async def test_worker_role_changes_the_checks(demo_app, settle):
