@@ -7,8 +7,10 @@
    Network page's status line shows the route count; the peer is a bare Textual app that
    starts, draws a one-line screen and, in a worker thread, runs ``ip -j route show table
    all`` and shows the count of what it parsed. Goal: at most 2x.
-2. first screen on a demo host (``--demo rpi4-bookworm``, the sidebar drawn) against a
-   minimal Textual app's first screen. Goal: at most 2x.
+2. first screen on a demo host (``--demo rpi4-bookworm``): from spawning until the first
+   frame with the sidebar is handed to the terminal driver (rendered to segments, as a
+   terminal driver would write them), against a minimal Textual app's first frame. Goal: at
+   most 2x. Beside it: when the first page shows its check results.
 3. 1,000 route changes a second for ``--churn-seconds`` (routes added with ``ip -batch``,
    paced in 10 ms steps) once the page has loaded and the checks are done: how far behind
    the table the page is (the age of the oldest change it does not show yet, at worst), how
@@ -127,6 +129,23 @@ async def child_bare(namespace: str) -> None:
         _mark("visible")
 
 
+def _mark_first_paint(app, ready=lambda app: True) -> None:
+    """Mark "painted" when the app first hands a frame to its driver (headless drivers drop
+    it; the frame is rendered to terminal segments here, as a terminal driver would)."""
+    original = app._display
+
+    def display(screen, renderable) -> None:
+        original(screen, renderable)
+        if renderable is not None and not app._batch_count and "painted" not in marked \
+                and ready(app):
+            renderable.render_segments(app.console)
+            marked.add("painted")
+            _mark("painted")
+
+    marked: set[str] = set()
+    app._display = display
+
+
 async def child_demo(scratch: str) -> None:
     from pathlib import Path
 
@@ -136,7 +155,9 @@ async def child_demo(scratch: str) -> None:
     host = SimulatedHost(DEMO, scratch=Path(scratch))
     host.identity  # noqa: B018
     app = WizardApp(host)
+    _mark_first_paint(app, lambda app: bool(app.screen.query("#sidebar")))
     async with app.run_test(size=(80, 24)) as pilot:
+        await _poll(pilot, lambda: bool(app.results), 60)  # painted before this
         await pilot.pause()
         assert app.query("#sidebar"), "no sidebar on the first screen"
         _mark("first")
@@ -150,7 +171,9 @@ async def child_minimal() -> None:
         def compose(self) -> ComposeResult:
             yield Static("hello")
 
-    async with Minimal().run_test(size=(80, 24)) as pilot:
+    app = Minimal()
+    _mark_first_paint(app)
+    async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         _mark("first")
 
@@ -231,19 +254,22 @@ def launch_figures(namespace: str, size: int, rounds: int) -> list[dict[str, str
 
 
 def first_screen_figures(rounds: int) -> list[dict[str, str]]:
+    """From spawn to the first frame handed to the terminal (with the sidebar), against a
+    minimal app's first frame; beside it, when the demo's checks are done and shown."""
     pairs = []
     with tempfile.TemporaryDirectory(prefix="kwb-demo-") as scratch:
         for number in range(rounds + 1):
             # one scratch copy for all, as a student relaunching the demo has (the warm-up
             # launch makes it)
-            ours = _launch("demo", "first", scratch)
-            peer = _launch("minimal", "first")
+            ours = _launch("demo", "first", scratch)[2]
+            peer = _launch("minimal", "first")[2]
             if number:
-                pairs.append((ours[0], peer[0]))
-    ratio = statistics.median(a / b for a, b in pairs)
-    return [{"figure": f"TUI first screen (`--demo {DEMO}`) vs minimal Textual app",
-             "routes": "demo", "ours": f"{statistics.median(a for a, _ in pairs):.2f} s",
-             "peer": f"{statistics.median(b for _, b in pairs):.2f} s",
+                pairs.append((ours["painted"], ours["first"], peer["painted"]))
+    ratio = statistics.median(a / c for a, _, c in pairs)
+    return [{"figure": f"TUI first screen painted (`--demo {DEMO}`) vs minimal Textual app",
+             "routes": "demo", "ours": f"{statistics.median(a for a, _, _ in pairs):.2f} s "
+             f"(checks shown {statistics.median(b for _, b, _ in pairs):.2f} s)",
+             "peer": f"{statistics.median(c for _, _, c in pairs):.2f} s",
              "ratio": f"{ratio:.2f}x", "goal": f"<= {FIRST_SCREEN_GOAL:g}x",
              "met": "yes" if ratio <= FIRST_SCREEN_GOAL else "no"}]
 
