@@ -98,11 +98,10 @@ async def child_network(namespace: str, churn: bool) -> None:
     host = Host("/", netns=namespace)
     host.identity  # noqa: B018  as run_app does before the UI starts
     app = WizardApp(host, screen="network")
-    paints = _record_paints(app)
+    painted = _first_paint_with(app, lambda app: " routes · " in _status_text(app))
     async with app.run_test(size=(80, 24)) as pilot:
-        await _poll_until(pilot, lambda: " routes · " in _status_text(app), 600)
-        shown = await _painted_after(pilot, paints, time.monotonic())
-        print(json.dumps({"mark": "visible", "at": shown,
+        await _poll_until(pilot, lambda: bool(painted), 600)
+        print(json.dumps({"mark": "visible", "at": painted[0],
                           "count": loads[0][1] if loads else None}), flush=True)
         await _poll(pilot, lambda: bool(app.results), 600)
         _mark("checked")
@@ -133,34 +132,27 @@ async def child_bare(namespace: str) -> None:
             self.call_from_thread(self.query_one("#count", Static).update, f"{count:,} routes")
 
     app = Bare()
-    paints = _record_paints(app)
+    painted = _first_paint_with(
+        app, lambda app: any("routes" in str(w.render()) for w in app.query("#count")))
     async with app.run_test(size=(80, 24)) as pilot:
-        await _poll_until(pilot, lambda: "routes" in str(app.query_one("#count", Static).render()),
-                          600)
-        shown = await _painted_after(pilot, paints, time.monotonic())
-        print(json.dumps({"mark": "visible", "at": shown}), flush=True)
+        await _poll_until(pilot, lambda: bool(painted), 600)
+        print(json.dumps({"mark": "visible", "at": painted[0]}), flush=True)
 
 
-def _record_paints(app) -> list[float]:
-    """The times the app hands a frame to its driver (headless drivers drop it; the frame is
-    rendered to terminal segments here, as a terminal driver would)."""
-    original, paints = app._display, []
+def _first_paint_with(app, condition) -> list[float]:
+    """The time of the first frame the app hands to its driver once `condition(app)` holds
+    (headless drivers drop the frame; it is rendered to terminal segments here, as a
+    terminal driver would). A list that gets that one time."""
+    original, painted = app._display, []
 
     def display(screen, renderable) -> None:
         original(screen, renderable)
-        if renderable is not None and not app._batch_count:
+        if renderable is not None and not app._batch_count and not painted and condition(app):
             renderable.render_segments(app.console)
-            paints.append(time.monotonic())
+            painted.append(time.monotonic())
 
     app._display = display
-    return paints
-
-
-async def _painted_after(pilot, paints: list[float], since: float) -> float:
-    """The first frame painted after `since` (what a terminal would show next)."""
-    while not paints or paints[-1] < since:
-        await pilot.pause(0.005)
-    return next(at for at in paints if at >= since)
+    return painted
 
 
 def _mark_first_paint(app, ready=lambda app: True) -> None:
