@@ -155,22 +155,6 @@ def _first_paint_with(app, condition) -> list[float]:
     return painted
 
 
-def _mark_first_paint(app, ready=lambda app: True) -> None:
-    """Mark "painted" at the first frame handed to the driver once `ready(app)`."""
-    original = app._display
-
-    def display(screen, renderable) -> None:
-        original(screen, renderable)
-        if renderable is not None and not app._batch_count and "painted" not in marked \
-                and ready(app):
-            renderable.render_segments(app.console)
-            marked.add("painted")
-            _mark("painted")
-
-    marked: set[str] = set()
-    app._display = display
-
-
 async def child_demo(scratch: str) -> None:
     from pathlib import Path
 
@@ -180,9 +164,10 @@ async def child_demo(scratch: str) -> None:
     host = SimulatedHost(DEMO, scratch=Path(scratch))
     host.identity  # noqa: B018
     app = WizardApp(host)
-    _mark_first_paint(app, lambda app: bool(app.screen.query("#sidebar")))
+    painted = _first_paint_with(app, lambda app: bool(app.screen.query("#sidebar")))
     async with app.run_test(size=(80, 24)) as pilot:
         await _poll(pilot, lambda: bool(app.results), 60)  # painted before this
+        print(json.dumps({"mark": "painted", "at": painted[0]}), flush=True)
         await pilot.pause()
         assert app.query("#sidebar"), "no sidebar on the first screen"
         _mark("first")
@@ -197,8 +182,10 @@ async def child_minimal() -> None:
             yield Static("hello")
 
     app = Minimal()
-    _mark_first_paint(app)
+    painted = _first_paint_with(app, lambda app: True)
     async with app.run_test(size=(80, 24)) as pilot:
+        await _poll_until(pilot, lambda: bool(painted), 60)
+        print(json.dumps({"mark": "painted", "at": painted[0]}), flush=True)
         await pilot.pause()
         _mark("first")
 
