@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Callable, Collection, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from wizard import __version__
 
@@ -55,23 +55,19 @@ def _add_host_options(parser: argparse.ArgumentParser, *, nested: bool) -> None:
                         help="the Kubernetes minor version to prepare for")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="kubeadm-wizard",
-                     description="Prepare this host for kubeadm init / join, and learn why.")
-    parser.add_argument("--version", action="version", version=f"kubeadm-wizard {__version__}")
+def _add_top_level_options(parser: argparse.ArgumentParser) -> None:
     _add_host_options(parser, nested=False)
     parser.add_argument("--screen", choices=SCREEN_NAMES, help="open the TUI on this step")
     parser.add_argument("--inventory", metavar="FILE",
                         help="open the TUI on the Cluster screen for this Ansible inventory")
     parser.add_argument("--lang", choices=("en", "ko"),
                         help="language of the lessons (default: from LANG / LC_MESSAGES)")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    def sub(name: str, help_text: str) -> argparse.ArgumentParser:
-        command = commands.add_parser(name, help=help_text, description=help_text)
-        _add_host_options(command, nested=True)
-        return command
 
+Sub = Callable[[str, str], argparse.ArgumentParser]
+
+
+def _add_host_commands(sub: Sub, _commands: argparse._SubParsersAction[Any]) -> None:
     check = sub("check", "check the host against kubeadm's preflight and more")
     check.add_argument("--json", action="store_true", help="machine-readable output")
     check.add_argument("--facts", action="store_true",
@@ -91,36 +87,113 @@ def build_parser() -> argparse.ArgumentParser:
     undo = sub("undo", "restore every file the wizard changed and reverse its commands")
     undo.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     sub("demos", "list the simulated hosts")
+
+
+def _add_demo_commands(sub: Sub, _commands: argparse._SubParsersAction[Any]) -> None:
     from wizard.cli_demo import add_demo_commands
 
     add_demo_commands(sub)
+
+
+def _add_network_commands(sub: Sub, _commands: argparse._SubParsersAction[Any]) -> None:
     from wizard.cli_network import add_network_commands
 
     add_network_commands(sub, lambda parser: _add_host_options(parser, nested=True))
+
+
+def _add_kubeadm_commands(sub: Sub, _commands: argparse._SubParsersAction[Any]) -> None:
     from wizard.cli_kubeadm import add_kubeadm_commands
 
     add_kubeadm_commands(sub, lambda parser: _add_host_options(parser, nested=True))
+
+
+def _add_serve_command(sub: Sub, _commands: argparse._SubParsersAction[Any]) -> None:
     from wizard.cli_serve import add_serve_command
 
     add_serve_command(sub)
+
+
+def _add_lesson_command(_sub: Sub, commands: argparse._SubParsersAction[Any]) -> None:
     from wizard.cli_lesson import add_lesson_command
 
     add_lesson_command(commands, LESSON_NAMES)
+
+
+def _add_cluster_commands(_sub: Sub, commands: argparse._SubParsersAction[Any]) -> None:
     from wizard.cli_cluster import add_cluster_commands
 
     add_cluster_commands(lambda name, text: commands.add_parser(name, help=text,
                                                                 description=text))
+
+
+def _add_diagnose_command(_sub: Sub, commands: argparse._SubParsersAction[Any]) -> None:
     diagnose = commands.add_parser(
         "diagnose", help="explain the output of a kubeadm init or join run",
         description="Read kubeadm init/join output (a file, or - for standard input) and "
                     "say what happened and what fixes it.")
     diagnose.add_argument("file", nargs="?", default="-", metavar="FILE|-")
     diagnose.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+_COMMAND_GROUPS: tuple[tuple[tuple[str, ...],
+                             Callable[[Sub, argparse._SubParsersAction[Any]], None]], ...] = (
+    (("check", "plan", "apply", "undo", "demos"), _add_host_commands),
+    (("reboot",), _add_demo_commands),
+    (("routes", "route", "links"), _add_network_commands),
+    (("kubeadm",), _add_kubeadm_commands),
+    (("serve",), _add_serve_command),
+    (("lesson",), _add_lesson_command),
+    (("cluster",), _add_cluster_commands),
+    (("diagnose",), _add_diagnose_command),
+)
+"""Every subcommand, in the order `--help` lists them, by the module that defines it."""
+
+
+def build_parser(only: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or only the groups that define the commands in ``only``.
+
+    Building every subcommand imports every CLI module and formats a few hundred help
+    texts: two thirds of a `route get`'s start-up. A parser with one command's group
+    parses that command exactly as the whole one does; only the top-level `--help` (and
+    an unknown command's error, which lists them) needs them all.
+    """
+    parser = _Parser(prog="kubeadm-wizard",
+                     description="Prepare this host for kubeadm init / join, and learn why.")
+    parser.add_argument("--version", action="version", version=f"kubeadm-wizard {__version__}")
+    _add_top_level_options(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def sub(name: str, help_text: str) -> argparse.ArgumentParser:
+        parsed = commands.add_parser(name, help=help_text, description=help_text)
+        _add_host_options(parsed, nested=True)
+        return parsed
+
+    for names, add_group in _COMMAND_GROUPS:
+        if only is None or not set(only).isdisjoint(names):
+            add_group(sub, commands)
     return parser
 
 
+def needed_commands(argv: Sequence[str]) -> tuple[str, ...] | None:
+    """The subcommands a parser for this command line needs: the one typed, none for the
+    TUI (no command at all), or None, meaning all, when only the whole parser can answer
+    (help, a version request, a typo, an option it does not know)."""
+    probe = _Parser(add_help=False)
+    _add_top_level_options(probe)
+    probe.add_argument("command", nargs="?")
+    try:
+        known, rest = probe.parse_known_args(argv)
+    except UsageError:
+        return None
+    if known.command is None:
+        return None if rest else ()
+    defined = any(known.command in names for names, _add in _COMMAND_GROUPS)
+    return (known.command,) if defined else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(needed_commands(argv))
     try:
         args = parser.parse_args(argv)
         from wizard.i18n import default_language, set_language

@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from wizard.network.rtnetlink.constants import (
@@ -86,16 +86,21 @@ def kernel_route_get_many(
     with _Session(netns) as session:
         links = _read_links(session)
         replies = session.request_many(RTM_GETROUTE, requests)
-    return [_route_get_answer(links, dst, src, reply) for dst, reply in zip(dsts, replies,
-                                                                            strict=True)]
+    # One store for every answer, so the message shapes are learnt once, not per answer.
+    store = _RouteStore(links)
+    found = [reply for reply in replies if not isinstance(reply, NetlinkError)]
+    _append_route_messages(store, found)
+    if len(store) != len(found):  # the kernel answers a lookup in the family it was asked
+        raise NetlinkError(errno.EPROTO, "a route get answer of an unknown address family")
+    rows = iter(range(len(found)))
+    return [_route_get_answer(store, rows, dst, src, reply)
+            for dst, reply in zip(dsts, replies, strict=True)]
 
 
-def _route_get_answer(links: dict[int, str], dst: str, src: str | None,
+def _route_get_answer(store: _RouteStore, rows: Iterator[int], dst: str, src: str | None,
                       reply: tuple[bytes, int, int] | NetlinkError) -> dict[str, Any]:
     if isinstance(reply, NetlinkError):
         if reply.errno in _ERRNO_TYPES:
             return lookup_error_result(reply.errno, dst, src)
         raise reply
-    store = _RouteStore(links)
-    _append_route_messages(store, [reply])
-    return to_iproute_json(_decode_route(store, 0))
+    return to_iproute_json(_decode_route(store, next(rows)))
