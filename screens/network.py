@@ -22,6 +22,7 @@ from textual.timer import Timer
 from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import WorkerCancelled, WorkerFailed, get_current_worker
 
+from screens.load_pacing import LoadPacer
 from screens.network_lookups import LookupActions
 from screens.network_messages import (
     AdaptersLoaded,
@@ -48,10 +49,10 @@ from wizard.steps.step import Step
 
 MONITOR_GROUP = "network-monitor"
 """The monitor worker never ends on a live host: tests wait for the other groups."""
-_MIN_RELOAD_GAP = 0.2
 _MONITOR_DELAY = 0.25
-"""The longest the monitor holds back a stream of changes: with the gap above and the time
-to apply them, the page stays well under a second behind the kernel."""
+"""The longest the monitor holds back a stream of changes: with the pacing of the loads
+(:mod:`screens.load_pacing`) and the time to apply them, the page stays under a second
+behind the kernel."""
 
 
 class NetworkPage(LookupActions, StepPage):
@@ -78,7 +79,7 @@ class NetworkPage(LookupActions, StepPage):
         self._pending: set[str] = set()  # kinds that need a fresh read
         self._route_messages: list[RouteMessage] = []  # to apply to the table on screen
         self._reload_timer: Timer | None = None
-        self._next_load = 0.0
+        self._pacer = LoadPacer()
         self._last_question: RouteLookup.Asked | None = None
         self._lookup_running = False
 
@@ -130,12 +131,13 @@ class NetworkPage(LookupActions, StepPage):
             self._pending |= EVERYTHING
 
     def _schedule_load(self) -> None:
-        """Load what changed, at most once per 2x the last load's duration, and only while
-        the page is on screen (a hidden page catches up when it is shown)."""
+        """Load what changed, paced by what such a load costs (:mod:`screens.load_pacing`),
+        and only while the page is on screen (a hidden page catches up when it is shown)."""
         if (not (self._pending or self._route_messages) or self._loading
                 or self._reload_timer or not self.display):
             return
-        delay = self._next_load - time.monotonic()
+        whole = bool(self._pending) or self.routes is None
+        delay = self._pacer.next_at(whole=whole) - time.monotonic()
         if delay > 0:
             self._reload_timer = self.set_timer(delay, self._start_load)
         else:
@@ -161,7 +163,8 @@ class NetworkPage(LookupActions, StepPage):
         error = ""
         try:
             started = time.perf_counter()
-            if routes is None or kinds & {ROUTES, RULES}:
+            whole = routes is None or bool(kinds & {ROUTES, RULES})
+            if whole:
                 routes, rules = network.routes(), network.rules()
             elif messages:
                 followed = apply_route_messages(routes, messages)
@@ -169,8 +172,9 @@ class NetworkPage(LookupActions, StepPage):
                     self.post_message(NetworkChanged(frozenset({ROUTES})))
                     return
                 routes = followed
-            if routes is not None and (kinds & {ROUTES, RULES} or messages):
-                self.post_message(RoutesLoaded(routes, rules, time.perf_counter() - started))
+            if routes is not None and (whole or messages):
+                self.post_message(RoutesLoaded(routes, rules, time.perf_counter() - started,
+                                               whole=whole))
             if kinds or touches_default(messages):
                 self.post_message(AdaptersLoaded(advertise_facts(network.links(), routes)))
         except OSError as failure:
@@ -211,7 +215,8 @@ class NetworkPage(LookupActions, StepPage):
 
     def on_routes_loaded(self, message: RoutesLoaded) -> None:
         self.routes, self.rules = message.routes, message.rules
-        self._next_load = time.monotonic() + max(_MIN_RELOAD_GAP, 2 * message.seconds)
+        self._pacer.loaded(whole=message.whole, seconds=message.seconds,
+                           ended=time.monotonic())
         self._status(f"{self.where} · {len(message.routes):,} routes · "
                      f"{len(message.rules)} policy rules")
         self.query_one(RouteTablePanel).show_routes(message.routes, message.rules)

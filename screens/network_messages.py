@@ -16,12 +16,13 @@ from wizard.network.rtnetlink.route_table import RouteTable
 
 @dataclass
 class RoutesLoaded(Message):
-    """Every table: a fresh dump, or the last one with route notifications applied;
-    `seconds` is what it cost (it paces reloads)."""
+    """Every table: a fresh dump (`whole`), or the last one with route notifications
+    applied; `seconds` is what it cost (it paces the loads of its kind)."""
 
     routes: RouteTable
     rules: Sequence[Mapping[str, Any]]
     seconds: float
+    whole: bool = True
 
 
 @dataclass
