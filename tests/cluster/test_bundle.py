@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 from wizard.cluster.bundle import build_zipapp, bundle_name
 
@@ -27,3 +28,12 @@ def test_concurrent_first_runs_all_succeed(tmp_path):
     # One unpacked copy stays, no staging directory is left beside it.
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([zipapp.name,
                                                                 zipapp.name + ".d"])
+
+
+def test_the_same_installation_builds_the_same_zipapp(tmp_path, monkeypatch):
+    """Nodes keep the zipapp under its hash: a second check, a day later, must find it."""
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_000.0)
+    first = build_zipapp(tmp_path / "first.pyz")
+    monkeypatch.setattr(time, "time", lambda: 1_800_086_400.0)
+    second = build_zipapp(tmp_path / "second.pyz")
+    assert bundle_name(first) == bundle_name(second)

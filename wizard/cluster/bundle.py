@@ -26,6 +26,7 @@ BUNDLED_LIBRARIES = ("yaml", "tomlkit", "pyroute2")
 """Pure-Python imports of the core (the TUI's Textual stays home: a node runs no screens)."""
 
 _SKIPPED_SUFFIXES = (".pyc", ".so", ".pyd")
+_FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can carry
 
 _MAIN = '''\
 """kubeadm-wizard, as `kubeadm-wizard cluster check` sends it to a node."""
@@ -97,7 +98,10 @@ def build_zipapp(target: Path) -> Path:
     """Write the zipapp to `target` and return it (`python3 TARGET check --json` runs it)."""
     wizard_dir = _package_dir("wizard")
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("__main__.py", _MAIN)
+        # A fixed date, as the files below have theirs: the name a node caches the zipapp
+        # under is its hash, and a clock in it made every run copy, unpack and compile anew.
+        archive.writestr(zipfile.ZipInfo("__main__.py", date_time=_FIXED_DATE), _MAIN,
+                         compress_type=zipfile.ZIP_DEFLATED)
         _add_tree(archive, wizard_dir, "wizard")
         if not (wizard_dir / "assets").is_dir():  # an editable install: assets at the top
             _add_tree(archive, assets_dir(), "wizard/assets")

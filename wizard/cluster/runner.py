@@ -138,10 +138,13 @@ def check_nodes(inventory: Inventory, choices: WizardChoices, *, timeout: int = 
         nodes = write_work_dir(work, inventory, choices, node_choices, lambda node: {
             "kw_probe_args": ["--probe", endpoint] if endpoint and node.role == "worker"
             else []})
+        zipapp = work / "kubeadm-wizard.pyz"
+        bundle = bundle_name(zipapp)
+        (work / bundle).hardlink_to(zipapp)  # the copy keeps the source's name on the node
         run = run_playbook(work, PLAYBOOK, inventory.path.resolve(),
                            limit=",".join(n.name for n in inventory.nodes),
                            extravars={"kw_work": str(work), "kw_nodes": nodes,
-                                      "kw_bundle": bundle_name(work / "kubeadm-wizard.pyz")},
+                                      "kw_bundle": bundle},
                            timeout=timeout, forks=len(nodes), on_event=on_event)
         results = collate(inventory.nodes, run.events)
         for name, result in results.items():
