@@ -23,6 +23,7 @@ from screens.dialogs.confirm import ConfirmDialog
 from screens.init_join_after import AfterRunActions
 from screens.init_join_messages import (
     ConfigReady,
+    OwnAddressesRead,
     RunEnded,
     RunLine,
     RunOutput,
@@ -39,7 +40,6 @@ from screens.widgets.subnet_fields import SubnetFields
 from wizard.checks.base import CheckResult
 from wizard.kube.versions import KubeVersion, Role
 from wizard.kubeadm.cni import get_cni
-from wizard.kubeadm.join_command import validate_endpoint
 from wizard.kubeadm.join_endpoint import endpoint_problem_here
 from wizard.kubeadm.plan import (
     CONFIG_PATH,
@@ -84,7 +84,7 @@ class InitJoinPage(AfterRunActions, StepPage):
         self._kubeadm: KubeVersion | None = None
         self._action: Role | None = None
         self._config_timer: Timer | None = None
-        self._own_addresses: list[str] | None = None
+        self._own_addresses: list[str] = []  # until the worker has read them
 
     # ---------------------------------------------------------------------- layout
     def compose_body(self) -> ComposeResult:
@@ -109,20 +109,25 @@ class InitJoinPage(AfterRunActions, StepPage):
                 yield DiagnoseBox()
 
     def _endpoint_problem(self, endpoint: str) -> str | None:
-        """The join endpoint checked against this host's addresses and the answers' ranges."""
-        typo = validate_endpoint(endpoint)
-        if typo:
-            return typo  # no need to read the host for that
-        if self._own_addresses is None:
-            network = self.app.host.network  # None: a root without a network to read
-            try:
-                self._own_addresses = [a.address for a in network.addresses()] if network else []
-            except OSError:  # a namespace that is gone: the Network page says so
-                self._own_addresses = []
+        """The join endpoint checked against this host's addresses (once read) and the
+        answers' ranges."""
         choices = self.app.choices
         return endpoint_problem_here(endpoint, own_addresses=self._own_addresses,
                                      pod_subnet=choices.pod_subnet,
                                      service_subnet=choices.service_subnet)
+
+    @work(thread=True, exclusive=True, group="init-addresses", exit_on_error=False)
+    def _addresses_worker(self) -> None:
+        network = self.app.host.network  # None: a root without a network to read
+        try:
+            addresses = [a.address for a in network.addresses()] if network else []
+        except OSError:  # a namespace that is gone: the Network page says so
+            addresses = []
+        self.post_message(OwnAddressesRead(addresses))
+
+    def on_own_addresses_read(self, message: OwnAddressesRead) -> None:
+        self._own_addresses = message.addresses
+        self.query_one(JoinForm).recheck_endpoint()
 
     def on_tabbed_content_tab_activated(self, _event: TabbedContent.TabActivated) -> None:
         self.refresh_bindings()  # the run's keys come and go with the Run tab
@@ -130,6 +135,7 @@ class InitJoinPage(AfterRunActions, StepPage):
     def on_mount(self) -> None:
         self.query_one(RunPanel).set_action(self.action)
         self.refresh_config(read_tools=True)
+        self._addresses_worker()
 
     def results_shown(self, results: list[CheckResult]) -> None:
         self.refresh_config(read_tools=True)
