@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -15,18 +15,18 @@ from textual.widgets import ContentSwitcher, Footer
 
 from screens.answers import AnswersActions
 from screens.apply_flow import ApplyActions
+from screens.check_flow import CheckActions
 from screens.commands import WizardCommands
 from screens.dialogs.confirm import ConfirmDialog
 from screens.dialogs.too_small import TooSmallScreen, too_small
 from screens.flow import STEPS
-from screens.messages import ChecksFailed, ChecksFinished, unless_closing
 from screens.page import StepPage
 from screens.pending_page import PendingPage, page_class
 from screens.widgets.check_list import CheckList
 from screens.widgets.host_banner import HostBanner
 from screens.widgets.sidebar import StepSidebar
 from wizard import i18n
-from wizard.checks.base import CheckResult, worst
+from wizard.checks.base import CheckResult
 from wizard.host.base import Host
 from wizard.kube.versions import resolve_minor
 from wizard.model import WizardChoices
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 _PAGE_ACTIONS = frozenset({"go", "recheck", "apply", "cluster", "lesson", "reboot_demo"})
 
 
-class WizardApp(AnswersActions, ApplyActions, App[int]):
+class WizardApp(AnswersActions, ApplyActions, CheckActions, App[int]):
     TITLE = "kubeadm-wizard"
     CSS_PATH = str(asset("tcss", "wizard.tcss"))
     COMMANDS = App.COMMANDS | {WizardCommands}
@@ -222,58 +222,6 @@ class WizardApp(AnswersActions, ApplyActions, App[int]):
         self.action_recheck()
 
     # ----------------------------------------------------------------------- checks
-    def action_recheck(self) -> None:
-        for step in STEPS:
-            self.wizard_screen.query_one(StepSidebar).set_status(step.id, None)
-        self.run_checks()
-
-    @work(thread=True, exclusive=True, group="checks", exit_on_error=False)
-    def run_checks(self) -> None:
-        from wizard.checks.runner import default_fixes, run_checks
-        from wizard.steps.engine import preview
-
-        try:
-            results = run_checks(self.host, self.choices)
-            steps = [s for r in results for s in r.fixes]
-            plan = {e.step.id: e for e in preview(self.host, steps)}
-            self.call_from_thread(self._set_review_plan,
-                                  preview(self.host, default_fixes(results,
-                                                                   self.choices.skipped_fixes)))
-        except Exception as error:  # a bug in a check must not take the wizard down
-            self.post_message(ChecksFailed(f"{type(error).__name__}: {error}"))
-            raise
-        self.post_message(ChecksFinished(results, plan))
-
-    def _set_review_plan(self, entries: list[PlanEntry]) -> None:
-        self.plan_entries = entries
-        review = self.mounted_page("review")
-        if review is not None:
-            review.show_plan(entries)
-
-    @unless_closing
-    def on_checks_finished(self, message: ChecksFinished) -> None:
-        self.results = message.results
-        self.plan = message.plan
-        sidebar = self.wizard_screen.query_one(StepSidebar)
-        for step in STEPS:
-            mine = [r for r in self.results if r.screen == step.id]
-            for page in self.wizard_screen.query(f"#{step.id}"):  # the page, its stand-in,
-                page.show_results(mine)  # or neither for a moment while one replaces the other
-            if step.id != "review":
-                status = worst(mine)
-                sidebar.set_status(step.id, status.value if status else None)
-        pending = [e for e in self.plan_entries if not e.already_done]
-        sidebar.set_status("review", "warn" if pending else "pass")
-        if self.last_apply is not None:
-            from wizard.steps.summary import summarize
-
-            steps, outcomes = self.last_apply
-            self.apply_summary = summarize(steps, outcomes, self.plan_entries, self.results,
-                                           self.choices.skipped_fixes)
-            review = self.mounted_page("review")
-            if review is not None:
-                review.show_summary(self.apply_summary)
-
     @on(CheckList.FixToggled)
     def _toggle_fixes(self, event: CheckList.FixToggled) -> None:
         """Take the fixes out of the plan if they are all in it, else put them all in."""
@@ -288,11 +236,6 @@ class WizardApp(AnswersActions, ApplyActions, App[int]):
         self.choices.skipped_fixes = sorted(skipped)
         self.notify(f"{len(step_ids)} fix step(s) {verb} the plan.")
         self.run_checks()
-
-    @unless_closing
-    def on_checks_failed(self, message: ChecksFailed) -> None:
-        self.notify(message.error, title="The checks could not run", severity="error",
-                    markup=False)
 
     async def action_quit(self) -> None:
         """Quit, but never silently past a running apply or choices not yet saved."""

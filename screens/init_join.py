@@ -19,14 +19,9 @@ from textual.timer import Timer
 from textual.widgets import Button, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from screens.dialogs.confirm import ConfirmDialog
 from screens.init_join_after import AfterRunActions
-from screens.init_join_messages import (
-    ConfigReady,
-    RunEnded,
-    RunLine,
-    RunOutput,
-)
+from screens.init_join_messages import ConfigReady, OwnAddressesRead, RunEnded
+from screens.init_join_run import RunActions
 from screens.page import StepPage
 from screens.widgets.check_list import CheckList
 from screens.widgets.join_probe import JoinProbe
@@ -39,24 +34,18 @@ from screens.widgets.subnet_fields import SubnetFields
 from wizard.checks.base import CheckResult
 from wizard.kube.versions import KubeVersion, Role
 from wizard.kubeadm.cni import get_cni
-from wizard.kubeadm.join_command import validate_endpoint
 from wizard.kubeadm.join_endpoint import endpoint_problem_here
 from wizard.kubeadm.plan import (
-    CONFIG_PATH,
-    cni_install_step,
     config_preview,
     installed_tools,
     kubeadm_action,
     params_from_choices,
 )
-from wizard.kubeadm.run import (
-    KubeadmRun,
-)
-from wizard.kubeadm.session import run_kubeadm
+from wizard.kubeadm.run import KubeadmRun
 from wizard.model import JoinSecrets, WizardChoices
 
 
-class InitJoinPage(AfterRunActions, StepPage):
+class InitJoinPage(RunActions, AfterRunActions, StepPage):
     STEP_ID = "init"
     TITLE = "Init / Join"
     INTRO = "Packages, the kubeadm config, then init or join."
@@ -84,7 +73,7 @@ class InitJoinPage(AfterRunActions, StepPage):
         self._kubeadm: KubeVersion | None = None
         self._action: Role | None = None
         self._config_timer: Timer | None = None
-        self._own_addresses: list[str] | None = None
+        self._own_addresses: list[str] = []  # until the worker has read them
 
     # ---------------------------------------------------------------------- layout
     def compose_body(self) -> ComposeResult:
@@ -109,20 +98,25 @@ class InitJoinPage(AfterRunActions, StepPage):
                 yield DiagnoseBox()
 
     def _endpoint_problem(self, endpoint: str) -> str | None:
-        """The join endpoint checked against this host's addresses and the answers' ranges."""
-        typo = validate_endpoint(endpoint)
-        if typo:
-            return typo  # no need to read the host for that
-        if self._own_addresses is None:
-            network = self.app.host.network  # None: a root without a network to read
-            try:
-                self._own_addresses = [a.address for a in network.addresses()] if network else []
-            except OSError:  # a namespace that is gone: the Network page says so
-                self._own_addresses = []
+        """The join endpoint checked against this host's addresses (once read) and the
+        answers' ranges."""
         choices = self.app.choices
         return endpoint_problem_here(endpoint, own_addresses=self._own_addresses,
                                      pod_subnet=choices.pod_subnet,
                                      service_subnet=choices.service_subnet)
+
+    @work(thread=True, exclusive=True, group="init-addresses", exit_on_error=False)
+    def _addresses_worker(self) -> None:
+        network = self.app.host.network  # None: a root without a network to read
+        try:
+            addresses = [a.address for a in network.addresses()] if network else []
+        except OSError:  # a namespace that is gone: the Network page says so
+            addresses = []
+        self.post_message(OwnAddressesRead(addresses))
+
+    def on_own_addresses_read(self, message: OwnAddressesRead) -> None:
+        self._own_addresses = message.addresses
+        self.query_one(JoinForm).recheck_endpoint()
 
     def on_tabbed_content_tab_activated(self, _event: TabbedContent.TabActivated) -> None:
         self.refresh_bindings()  # the run's keys come and go with the Run tab
@@ -130,6 +124,7 @@ class InitJoinPage(AfterRunActions, StepPage):
     def on_mount(self) -> None:
         self.query_one(RunPanel).set_action(self.action)
         self.refresh_config(read_tools=True)
+        self._addresses_worker()
 
     def results_shown(self, results: list[CheckResult]) -> None:
         self.refresh_config(read_tools=True)
@@ -225,82 +220,7 @@ class InitJoinPage(AfterRunActions, StepPage):
             return False
         return True
 
-    # ------------------------------------------------------------------- init/join
-    def action_run(self) -> None:
-        if not self._may_change_host():
-            return
-        action = self.action
-        host = self.app.host
-        if action == "join":
-            problems = self.query_one(JoinForm).problems()
-            if problems:
-                self.query_one(TabbedContent).active = "ij-join"
-                self.notify(problems[0], title="The join form is not complete",
-                            severity="warning", markup=False)
-                return
-            what = ("checks the route and the TCP port of the API server, then runs kubeadm "
-                    "join with a private copy of the configuration that holds the token")
-        else:
-            what = ("runs kubeadm init, and on success copies admin.conf to your "
-                    "~/.kube/config")
-        question = (f"Run kubeadm {action} on {host.label}?\n\nThe wizard writes {CONFIG_PATH}, "
-                    f"{what}. kubeadm then changes the host: /etc/kubernetes, the kubelet and "
-                    "the static Pods of the control plane.")
-        self.app.push_screen(ConfirmDialog(question, yes=f"Run kubeadm {action}"),
-                             callback=lambda yes: self._start(action) if yes else None)
-
-    def _start(self, action: Role) -> None:
-        self._busy, self._reveal = True, False
-        self.query_one(TabbedContent).active = "ij-run"
-        self.query_one(RunPanel).begin(f"kubeadm {action} --config {CONFIG_PATH}", counted=True)
-        self._run_worker(action, dataclasses.replace(self.app.choices),
-                         self.query_one(JoinForm).secrets())
-
-    @work(thread=True, exclusive=True, group="kubeadm-run", exit_on_error=False)
-    def _run_worker(self, action: Role, choices: WizardChoices, secrets: JoinSecrets) -> None:
-        outcome = run_kubeadm(self.app.host, choices, action, secrets=secrets, say=self._say,
-                              on_progress=lambda p: self.post_message(RunOutput(p)),
-                              started=self._started)
-        self._run = None
-        if outcome.result is None:
-            self.post_message(RunEnded(RunEnd(None, refusal=outcome.fix,
-                                                   notes=outcome.notes)))
-            return
-        self.post_message(RunEnded(RunEnd(outcome.result, notes=outcome.notes,
-                                               cni=cni_install_step(choices))))
-
-    def _started(self, run: KubeadmRun) -> None:
-        self._run = run
-
-    def _say(self, line: str) -> None:
-        self.post_message(RunLine(line))
-
-    def action_cancel(self) -> None:
-        if self._run is not None:
-            self._run.cancel()
-            self.query_one(RunPanel).write("(cancelling: SIGTERM sent to kubeadm)")
-
-    def on_run_line(self, message: RunLine) -> None:
-        self.query_one(RunPanel).write(message.line)
-
-    def on_run_output(self, message: RunOutput) -> None:
-        self.query_one(RunPanel).add(message.progress)
-
-    def on_run_ended(self, message: RunEnded) -> None:
-        self._busy = False
-        self._end = message.end
-        panel = self.query_one(RunPanel)
-        panel.finish(message.end, reveal=self._reveal)
-        # Focus what comes next, so Enter does it and the page's keys (g, j, s, c) work.
-        succeeded = message.end.result is not None and message.end.result.succeeded
-        next_button = ("#run-fresh-join" if message.end.init_succeeded else
-                       "#run-go-fix" if message.end.fix_screen and not succeeded else
-                       "#run-start")
-        self.query_one(next_button, Button).focus()
-        self.refresh_bindings()
-        self.refresh_reset()
-        self.app.action_recheck()
-
+    # --------------------------------------------------------------------- workers
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR:
             return

@@ -25,6 +25,13 @@ class ConfigReady(Message):
 
 
 @dataclass
+class OwnAddressesRead(Message):
+    """This host's addresses, which a join endpoint must not be (empty when unreadable)."""
+
+    addresses: list[str]
+
+
+@dataclass
 class RunLine(Message):
     """A line of the wizard's own about a run (a step written, the probe's answer)."""
 

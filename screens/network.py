@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Static, TabbedContent, TabPane
-from textual.worker import WorkerCancelled, WorkerFailed, get_current_worker
+from textual.worker import get_current_worker
 
 from screens.load_pacing import LoadPacer
 from screens.network_lookups import LookupActions
@@ -31,11 +31,11 @@ from screens.network_messages import (
     ResolversRead,
     RoutesLoaded,
 )
+from screens.network_route_helper import RouteHelperActions
 from screens.page import StepPage
 from screens.widgets.adapters import AdaptersPanel
 from screens.widgets.check_list import CheckList
 from screens.widgets.network_picture import NetworkPicture
-from screens.widgets.route_form import RouteForm
 from screens.widgets.route_lookup import RouteLookup, ready_questions
 from screens.widgets.route_table import RouteTablePanel
 from wizard.checks.base import CheckResult
@@ -44,8 +44,6 @@ from wizard.facts.resolv import host_nameservers
 from wizard.network.monitor import EVERYTHING, LINKS, ROUTES, RULES, NetlinkMonitor
 from wizard.network.route_changes import RouteMessage, apply_route_messages, touches_default
 from wizard.network.rtnetlink.route_table import RouteTable
-from wizard.network.ssh_guard import GuardedPlan
-from wizard.steps.step import Step
 
 MONITOR_GROUP = "network-monitor"
 """The monitor worker never ends on a live host: tests wait for the other groups."""
@@ -55,7 +53,7 @@ _MONITOR_DELAY = 0.25
 behind the kernel."""
 
 
-class NetworkPage(LookupActions, StepPage):
+class NetworkPage(LookupActions, RouteHelperActions, StepPage):
     STEP_ID = "network"
     TITLE = "Network"
     INTRO = "Adapters, every routing table, and the address the cluster uses."
@@ -280,44 +278,3 @@ class NetworkPage(LookupActions, StepPage):
         self._show_choices()
         self.notify(f"The cluster will use {event.address}." if event.address
                     else "kubeadm will pick the address itself (the default route's).")
-
-    @on(AdaptersPanel.AddRouteWanted)
-    async def _add_route_wanted(self) -> None:
-        """Open the helper with the cursor in its first field (the form must exist first)."""
-        mounting = self._ensure_route_form()
-        if mounting is not None:
-            await mounting
-        # Let go of the pressed button first: a focused widget that gets hidden hands the focus
-        # to the next one in the chain, which would race the focus below.
-        self.app.set_focus(None)
-        self.query_one(TabbedContent).active = "tab-add-route"
-        destination = self.query_one("#route-dst")
-        self.call_after_refresh(destination.focus)
-
-    # ------------------------------------------------------------------ the route helper
-    @on(TabbedContent.TabActivated, pane="#tab-add-route")
-    def _route_tab_opened(self) -> None:
-        self._ensure_route_form()
-
-    def _ensure_route_form(self):
-        """The form reads the whole table when it mounts: only once it is wanted."""
-        box = self.query_one("#route-form-box", VerticalScroll)
-        return None if box.children else box.mount(RouteForm(self.app.host))
-
-    @on(RouteForm.Submitted)
-    def _route_submitted(self, event: RouteForm.Submitted) -> None:
-        event.stop()
-        self._apply_route(event.form, event.steps, event.guard)
-
-    @work(group="route-apply", exit_on_error=False)
-    async def _apply_route(self, form: RouteForm, steps: list[Step],
-                           guard: GuardedPlan | None) -> None:
-        """Apply through the app (progress, journal, re-check), then let the form re-read
-        the host and, over SSH, ask to keep the change before it reverts itself."""
-        try:
-            await self.app.apply_plan(steps).wait()
-        except (WorkerCancelled, WorkerFailed):
-            return
-        form.reload()
-        if guard is not None:
-            form.confirm_or_revert(guard)

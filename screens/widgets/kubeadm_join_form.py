@@ -122,6 +122,13 @@ class JoinForm(Vertical):
         self.control_plane = control_plane
         self._show_hint("cert-key")
 
+    def recheck_endpoint(self) -> None:
+        """The endpoint rule learnt more (the host's addresses): its verdict may change."""
+        endpoint = self.query_one("#join-endpoint", Input)
+        if endpoint.value:  # an empty field stays unmarked until typed in, as Input leaves it
+            endpoint.validate(endpoint.value)
+        self._show_hint("endpoint")
+
     def fill(self, command: JoinCommand) -> None:
         """Put a parsed command's values into the fields."""
         values = {"endpoint": command.endpoint, "token": command.token,

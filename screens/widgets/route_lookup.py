@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens.widgets.route_table import iproute_text, rule_text
+from screens.widgets.route_rows import iproute_text, rule_text
 from wizard.checks.network import AdvertiseFacts, api_server_address
 from wizard.model import WizardChoices
 from wizard.network.route_words import describe_route_get

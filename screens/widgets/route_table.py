@@ -13,13 +13,11 @@ worker; the table keeps showing the previous rows meanwhile.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -31,12 +29,11 @@ from textual.widgets import Collapsible, Input, Static
 from textual.worker import get_current_worker
 
 from screens.widgets.netstat_rows import NETSTAT_VIEWS, NetstatRows, NetstatView
+from screens.widgets.route_filter import FILTER_HELP, RouteFilter, parse_filter
+from screens.widgets.route_rows import RouteRows, find_near, iproute_text, rule_text
 from screens.widgets.route_view import Column, RouteView, fit_columns
-from wizard.network.policy_rules import describe_rule
-from wizard.network.rtnetlink.constants import RT_TABLE_LOCAL
-from wizard.network.rtnetlink.iproute_format import IPROUTE_COLUMNS, iproute_row, to_iproute_json
-from wizard.network.rtnetlink.names import table_id
-from wizard.network.rtnetlink.route_table import Route, RouteTable
+from wizard.network.rtnetlink.iproute_format import IPROUTE_COLUMNS, iproute_row
+from wizard.network.rtnetlink.route_table import RouteTable
 
 SORT_KEYS = ("kernel", "dst", "table", "metric", "dev")
 """`s` cycles through these; "kernel" is the dump order, the order `ip route` prints."""
@@ -45,127 +42,9 @@ IPROUTE_RANKS = (4, 0, 1, 2, 5, 7, 8, 6, 3, 9)
 """Which columns a narrow view keeps (0 first): where a route goes, then its metric (which of
 two defaults wins), type, table, source; protocol, scope and flags go first."""
 IPROUTE_LEAST = (0, 18, 15, 0, 0, 0, 0, 15, 0, 0)  # an IPv4 prefix fits in 18
-FILTER_HELP = "filter: text  table:52  dev:eth0  4|6  10.0.0.0/8  match:10.1.2.3"
 _SAMPLE = 200  # rows measured at each end of the table to size the columns
-_ANCHOR_REACH = 2000  # how far a reload may move the route under the cursor and still find it
-_REJECT_STYLE = Style(color="red")
-_LOCAL_STYLE = Style(dim=True)
 
 
-# ------------------------------------------------------------------------------ filter
-@dataclass(frozen=True)
-class RouteFilter:
-    """A parsed filter: keyword arguments of RouteTable.filter plus free words (all must hit)."""
-
-    options: Mapping[str, Any] = field(default_factory=dict)
-    words: tuple[str, ...] = ()
-
-    def apply(self, table: RouteTable) -> RouteTable:
-        """Each free word narrows the previous result, so later words scan fewer rows."""
-        view = table.filter(**self.options) if self.options else table
-        for word in self.words:
-            view = view.filter(text=word)
-        return view
-
-
-def parse_filter(text: str) -> RouteFilter:
-    """Read the filter box; raises ValueError with a message fit for the operator.
-
-    ``table:NAME|ID``, ``dev:IFACE``, ``4``/``6``, ``match:ADDRESS`` (routes a lookup could
-    use), a prefix ``NET/LEN`` (routes inside it); any other word is searched as text.
-    """
-    options: dict[str, Any] = {}
-    words: list[str] = []
-    for token in text.split():
-        key, colon, value = token.partition(":")
-        if colon and key in ("table", "dev", "match") and value:
-            if key == "table":
-                table_id(value)  # raises ValueError("unknown table ...")
-            if key == "match":
-                _check_network(value)
-            options[key] = value
-        elif token in ("4", "6", "-4", "-6"):
-            options["family"] = socket.AF_INET if token.endswith("4") else socket.AF_INET6
-        elif "/" in token:
-            _check_network(token)
-            options["prefix"] = token
-        else:
-            words.append(token)
-    return RouteFilter(options, tuple(words))
-
-
-def _check_network(text: str) -> None:
-    try:
-        ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        raise ValueError(f"{text!r} is not an address or prefix") from None
-
-
-# -------------------------------------------------------------------------------- rows
-def iproute_text(route: Route) -> str:
-    """The route as one `ip route show` line."""
-    data = to_iproute_json(route)
-    words = [] if "type" not in data else [data["type"]]
-    words.append(data["dst"])
-    for key, word in (("gateway", "via"), ("dev", "dev"), ("table", "table"),
-                      ("protocol", "proto"), ("scope", "scope"), ("prefsrc", "src"),
-                      ("metric", "metric"), ("pref", "pref")):
-        if key in data:
-            words += [word, str(data[key])]
-    words += data["flags"]
-    for hop in data.get("nexthops", ()):
-        words += ["nexthop", "via", str(hop.get("gateway") or hop.get("via")), "dev",
-                  str(hop["dev"]), "weight", str(hop["weight"])]
-    return " ".join(words)
-
-
-class RouteRows:
-    """The RowSource RouteView paints in the iproute2 view: a RouteTable view's rows."""
-
-    def __init__(self, table: RouteTable) -> None:
-        self.table = table
-        self._last: tuple[int, Route] | None = None
-
-    def __len__(self) -> int:
-        return len(self.table)
-
-    def route(self, index: int) -> Route:
-        """Decoded once per painted row, for both its cells and its style."""
-        if self._last is None or self._last[0] != index:
-            self._last = (index, self.table[index])
-        return self._last[1]
-
-    def row(self, index: int) -> Sequence[str]:
-        return iproute_row(self.route(index))
-
-    def style(self, index: int) -> Style | None:
-        route = self.route(index)
-        if route.is_reject:
-            return _REJECT_STYLE
-        return _LOCAL_STYLE if route.table == RT_TABLE_LOCAL else None
-
-    def position_of(self, dump_index: int) -> int | None:
-        return self.table.position_of(dump_index)
-
-
-def rule_text(rule: Mapping[str, Any]) -> str:
-    """A policy rule as `ip rule` prints it, marked v6 for IPv6."""
-    family = getattr(rule, "family", socket.AF_INET) or socket.AF_INET
-    text = describe_rule(rule, family)
-    return f"v6 {text}" if family == socket.AF_INET6 else text
-
-
-def _find_near(view: RouteTable, key: tuple[str, ...], around: int) -> int | None:
-    """Where the route with these cells is now, searching outwards from its old position."""
-    size = len(view)
-    for distance in range(_ANCHOR_REACH):
-        for position in {around + distance, around - distance}:
-            if 0 <= position < size and iproute_row(view[position]) == key:
-                return position
-    return None
-
-
-# ------------------------------------------------------------------------------- panel
 class RouteTablePanel(Vertical):
     """The routes of one snapshot, filtered, sorted and shown in one of two column sets."""
 
@@ -274,7 +153,7 @@ class RouteTablePanel(Vertical):
                 ordered = sorted_cache[sort_key] = routes.sort(sort_key)
             view = route_filter.apply(ordered)
             rows = RouteRows(view)
-            cursor = _find_near(view, *anchor) if anchor else None
+            cursor = find_near(view, *anchor) if anchor else None
         if not get_current_worker().is_cancelled:
             self.post_message(self.ViewReady(routes, view, reload, cursor, rows))
 

@@ -12,6 +12,7 @@ import dataclasses
 import io
 import os
 import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -196,6 +197,43 @@ async def test_the_join_form_refuses_an_endpoint_no_control_plane_can_have(demo_
         endpoint.value = "192.0.2.20:6443"
         await pilot.pause()
         assert str(app.query_one("#join-endpoint-message", Static).content) == "✔ looks right"
+
+
+async def test_this_hosts_addresses_are_read_off_the_ui_thread_then_the_form_rechecks(
+        demo_app, settle, monkeypatch):
+    """The endpoint is checked against the host's addresses once a worker has read them: until
+    then the form shows what the syntax and the answers' ranges say, without a netlink dump (or
+    a demo's state) on the UI thread."""
+    app = demo_app("ready", screen="init",
+                   choices=WizardChoices(role="worker", join_endpoint="192.0.2.10:6443"))
+    network = app.host.network
+    read = network.addresses
+    readers: list[threading.Thread] = []
+    release = threading.Event()
+
+    def addresses():
+        readers.append(threading.current_thread())
+        if threading.current_thread() is not threading.main_thread():
+            release.wait(timeout=10)  # held until the form has been seen without them
+        return read()
+
+    monkeypatch.setattr(network, "addresses", addresses)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(20):
+            await pilot.pause()
+            if app.query("#join-endpoint-message"):
+                break
+
+        def shown() -> str:
+            return str(app.query_one("#join-endpoint-message", Static).content)
+
+        assert threading.main_thread() not in readers
+        assert shown() == "✔ looks right"  # the addresses are not known yet
+        release.set()
+        await settle(app, pilot)
+        assert "one of this machine's own addresses" in shown()
+        assert app.query_one("#join-endpoint", Input).has_class("-invalid")
+        assert readers and threading.main_thread() not in readers
 
 
 async def test_a_join_probes_the_endpoint_then_runs_and_leaves_no_secret(live_app, tmp_path):
