@@ -41,7 +41,7 @@ def test_dump_shows_the_default_config_without_systemd_cgroup(containerd_dump):
 
 
 def test_dump_shows_systemd_cgroup_set_by_the_wizard(containerd_dump):
-    edited = containerd_config.set_systemd_cgroup(containerd_config.default_config(1), True)
+    edited = containerd_config.configure(containerd_config.default_config(1), systemd_cgroup=True)
     runc = _dumped_runc(containerd_dump(edited))
     assert runc["options"]["SystemdCgroup"] is True
     assert runc["runtime_type"] == "io.containerd.runc.v2"
@@ -54,9 +54,8 @@ def test_a_bare_options_table_loses_runtime_type_which_the_wizard_adds(container
         "  SystemdCgroup = true\n"
     )
     assert _dumped_runc(containerd_dump(bare))["runtime_type"] == ""
-    edited = containerd_config.set_systemd_cgroup(
-        (DATA / "debian12-package.toml").read_text(), True
-    )
+    edited = containerd_config.configure(
+        (DATA / "debian12-package.toml").read_text(), systemd_cgroup=True)
     runc = _dumped_runc(containerd_dump(edited))
     assert runc["runtime_type"] == "io.containerd.runc.v2"
     assert runc["options"]["SystemdCgroup"] is True
@@ -66,8 +65,8 @@ def test_edited_debian_package_config_runs_with_cri_and_systemd_cgroup(
     containerd_factory, containerd_dump
 ):
     original = (DATA / "debian12-package.toml").read_text()
-    edited = containerd_config.set_systemd_cgroup(original, True)
-    edited = containerd_config.set_sandbox_image(edited, "registry.k8s.io/pause:3.10")
+    edited = containerd_config.configure(original, systemd_cgroup=True,
+                                         sandbox_image="registry.k8s.io/pause:3.10")
     live = containerd_factory(edited)
     assert _plugin_status(live.ctr("plugins", "ls"), "io.containerd.grpc.v1", "cri") == "ok"
     dump = containerd_dump(live.config_path.read_text())
@@ -80,7 +79,7 @@ def test_short_cri_id_in_a_version_2_file_stops_containerd_until_removed(contain
     original = (DATA / "v2-short-cri-id.toml").read_text()
     with pytest.raises(RuntimeError, match="invalid disabled plugin URI"):
         containerd_factory(original)
-    live = containerd_factory(containerd_config.enable_cri(original))
+    live = containerd_factory(containerd_config.configure(original, cri=True))
     assert _plugin_status(live.ctr("plugins", "ls"), "io.containerd.grpc.v1", "cri") == "ok"
 
 
@@ -91,7 +90,7 @@ def test_docker_package_config_has_no_cri_until_the_wizard_enables_it(containerd
     before.stop()
 
     after = containerd_factory(
-        containerd_config.set_systemd_cgroup(containerd_config.enable_cri(original), True)
+        containerd_config.configure(original, cri=True, systemd_cgroup=True)
     )
     assert _plugin_status(after.ctr("plugins", "ls"), "io.containerd.grpc.v1", "cri") == "ok"
 
@@ -99,9 +98,9 @@ def test_docker_package_config_has_no_cri_until_the_wizard_enables_it(containerd
 def test_hand_commented_config_runs_after_all_edits(containerd_factory, containerd_dump):
     text = (DATA / "commented-v2.toml").read_text()
     for edit in (
-        containerd_config.enable_cri,
-        lambda t: containerd_config.set_systemd_cgroup(t, True),
-        lambda t: containerd_config.set_sandbox_image(t, "registry.k8s.io/pause:3.10"),
+        lambda t: containerd_config.configure(t, cri=True),
+        lambda t: containerd_config.configure(t, systemd_cgroup=True),
+        lambda t: containerd_config.configure(t, sandbox_image="registry.k8s.io/pause:3.10"),
     ):
         text = edit(text)
     live = containerd_factory(text)

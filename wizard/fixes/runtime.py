@@ -336,12 +336,10 @@ def containerd_config_step(host: Host, minor: int, driver: str) -> Step | None:
     else:
         base, origin = fact.text, f"the current {CONTAINERD_CONFIG}"
     summary = containerd_config.parse(base)
-    text = containerd_config.enable_cri(base)
-    if summary.uses_systemd_cgroup != (driver == "systemd"):
-        text = containerd_config.set_systemd_cgroup(text, driver == "systemd")
-    image = pause_image(minor)
-    if summary.sandbox_image != image:
-        text = containerd_config.set_sandbox_image(text, image)
+    systemd, image = driver == "systemd", pause_image(minor)
+    text = containerd_config.configure(
+        base, cri=True, systemd_cgroup=systemd if summary.uses_systemd_cgroup != systemd else None,
+        sandbox_image=image if summary.sandbox_image != image else None)
     if fact.text is not None and text == fact.text:
         return None
     return Step(

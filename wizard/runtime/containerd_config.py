@@ -17,6 +17,7 @@ survive and the wizard can show a diff that touches only the lines it means to c
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -107,8 +108,13 @@ class ContainerdConfigSummary:
         return self.systemd_cgroup is True
 
 
+@functools.lru_cache(maxsize=32)
 def parse(text: str) -> ContainerdConfigSummary:
-    """Summarise a containerd config; raises ContainerdConfigError for invalid TOML or shapes."""
+    """Summarise a containerd config; raises ContainerdConfigError for invalid TOML or shapes.
+
+    Kept for the texts last asked about: a tomlkit parse of a full default config takes
+    about 25 ms, and one check run asks about the same file from several checks and steps.
+    """
     doc, version = _load(text)
     layout = _LAYOUTS[version]
     plain = doc.unwrap()
@@ -130,16 +136,27 @@ def parse(text: str) -> ContainerdConfigSummary:
     )
 
 
-def set_systemd_cgroup(text: str, enabled: bool) -> str:
-    """Set runc's ``SystemdCgroup`` so containerd and the kubelet agree on the cgroup driver.
+def configure(text: str, *, cri: bool = False, systemd_cgroup: bool | None = None,
+              sandbox_image: str | None = None) -> str:
+    """The edits kubeadm needs, on one parse of ``text``: the CRI enabled (``cri``), runc's
+    ``SystemdCgroup`` set (unless None), the pause image pinned (unless None)."""
+    doc, version = _load(text)
+    style = _Style.of(text)
+    if cri:
+        _enable_cri(doc)
+    if systemd_cgroup is not None:
+        _set_systemd_cgroup(doc, _LAYOUTS[version].runc, style, systemd_cgroup)
+    if sandbox_image is not None:
+        _set_sandbox_image(doc, _LAYOUTS[version].sandbox, style, sandbox_image)
+    return doc.as_string()
 
-    A runc table without ``runtime_type`` also gets ``runtime_type = "io.containerd.runc.v2"``:
+
+def _set_systemd_cgroup(doc: TOMLDocument, runc_path: _Path, style: _Style,
+                        enabled: bool) -> None:
+    """A runc table without ``runtime_type`` also gets ``runtime_type = "io.containerd.runc.v2"``:
     containerd 1.x replaces its whole built-in runc entry with the file's table, so without it
     runc ends up with an empty runtime type (seen with ``containerd config dump`` on 1.6.20).
     """
-    doc, version = _load(text)
-    style = _Style.of(text)
-    runc_path = _LAYOUTS[version].runc
     runc = _ensure_table(doc, runc_path, style)
     if "runtime_type" not in runc:
         indent = _key_indent(runc, runc_path, style)
@@ -148,29 +165,22 @@ def set_systemd_cgroup(text: str, enabled: bool) -> str:
     options = _ensure_table(doc, options_path, style)
     indent = _key_indent(options, options_path, style)
     _set_key(options, "SystemdCgroup", enabled, indent, style)
-    return doc.as_string()
 
 
-def enable_cri(text: str) -> str:
-    """Drop every CRI plugin id from ``disabled_plugins``; the list itself and its comments stay."""
-    doc, _ = _load(text)
+def _enable_cri(doc: TOMLDocument) -> None:
     if not _cri_ids(_disabled_plugins(doc.unwrap())):
-        return text
+        return
     disabled = doc["disabled_plugins"]
     for index in reversed(range(len(disabled))):
         if disabled[index] in CRI_PLUGIN_IDS:
             del disabled[index]
-    return doc.as_string()
 
 
-def set_sandbox_image(text: str, image: str) -> str:
-    """Pin the pause image, so the CRI's sandboxes use the one kubeadm pre-pulls."""
-    doc, version = _load(text)
-    style = _Style.of(text)
-    *table_path, key = _LAYOUTS[version].sandbox
+def _set_sandbox_image(doc: TOMLDocument, sandbox_path: _Path, style: _Style,
+                       image: str) -> None:
+    *table_path, key = sandbox_path
     table = _ensure_table(doc, tuple(table_path), style)
     _set_key(table, key, image, _key_indent(table, tuple(table_path), style), style)
-    return doc.as_string()
 
 
 def default_config(major: int, platform: str | None = None) -> str:
