@@ -109,3 +109,20 @@ def test_kubespray_groups_and_roles():
     inventory = nodes_from_listing(listing, Path("inv"))
     assert [(n.name, n.role, n.address) for n in inventory.nodes] == [
         ("n1", "control-plane", "10.0.0.1"), ("n2", "worker", "n2")]
+
+
+def test_the_nodes_keep_one_copy_of_the_wizard_and_a_second_check_sends_none(tmp_path, capsys):
+    inventory = _inventory(tmp_path)
+    assert main(["cluster", "check", "-i", str(inventory), "--json"]) == 1
+    cache = tmp_path / "node-cache" / "kubeadm-wizard"
+    [zipapp] = cache.glob("*.pyz")
+    assert zipapp.stat().st_mode & 0o777 == 0o600 and cache.stat().st_mode & 0o777 == 0o700
+    sent = zipapp.stat()
+    capsys.readouterr()
+    assert main(["cluster", "check", "-i", str(inventory), "--json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert all("checks" in node for node in document["nodes"].values()), document["nodes"]
+    again = zipapp.stat()
+    assert (again.st_ino, again.st_mtime_ns) == (sent.st_ino, sent.st_mtime_ns)
+    # Three nodes sent it at once the first time: no partial copy is left beside it.
+    assert sorted(p.name for p in cache.iterdir()) == [zipapp.name, zipapp.name + ".d"]
