@@ -74,7 +74,7 @@ def cmd_serve(args: argparse.Namespace, usage_error: type[Exception]) -> int:
 
 
 def _sessions_dir() -> Path:
-    from wizard.host.simulated import cache_home
+    from wizard.resources import cache_home
 
     return cache_home() / "kubeadm-wizard" / "sessions"
 

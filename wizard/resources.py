@@ -1,4 +1,5 @@
-"""Finding the shipped assets (TCSS, lessons, simulated hosts) from a checkout or a wheel.
+"""Finding the shipped assets (TCSS, lessons, simulated hosts) from a checkout or a wheel,
+and the operator's cache (demo scratch copies, served sessions, the cluster zipapp).
 
 In the repository assets/ sits at the top level, as the project asked; the wheel carries the
 same tree inside the package as wizard/assets/ so nothing generic lands in site-packages.
@@ -6,6 +7,7 @@ same tree inside the package as wizard/assets/ so nothing generic lands in site-
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _PACKAGED = Path(__file__).resolve().parent / "assets"
@@ -45,3 +47,7 @@ def lesson(screen: str, language: str = "en") -> str:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return f"# {screen}\n\nNo lesson has been written for this screen yet."
+
+
+def cache_home() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")

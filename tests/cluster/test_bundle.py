@@ -37,3 +37,30 @@ def test_the_same_installation_builds_the_same_zipapp(tmp_path, monkeypatch):
     monkeypatch.setattr(time, "time", lambda: 1_800_086_400.0)
     second = build_zipapp(tmp_path / "second.pyz")
     assert bundle_name(first) == bundle_name(second)
+
+
+def test_the_zipapp_is_built_once_per_content_of_the_installation(tmp_path, monkeypatch,
+                                                                   isolated_cache):
+    from wizard.cluster import bundle
+
+    first = bundle.cached_zipapp(tmp_path / "first.pyz")
+    assert first.read_bytes() == build_zipapp(tmp_path / "built.pyz").read_bytes()
+    [kept] = (isolated_cache / "kubeadm-wizard" / "bundles").glob("*.pyz")
+
+    def no_build(*_args):
+        raise AssertionError("built again although no file changed")
+
+    monkeypatch.setattr(bundle, "_write_zipapp", no_build)
+    assert bundle.cached_zipapp(tmp_path / "second.pyz").read_bytes() == first.read_bytes()
+
+    # A changed file (here: one more) makes a new zipapp, which replaces the kept one.
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(isolated_cache))
+    extra = tmp_path / "added.py"
+    extra.write_text("ADDED = True\n")
+    entries = bundle._entries()
+    monkeypatch.setattr(bundle, "_entries", lambda: [*entries, ("wizard/added.py", extra)])
+    third = bundle.cached_zipapp(tmp_path / "third.pyz")
+    assert bundle_name(third) != bundle_name(first)
+    assert [p.name for p in kept.parent.glob("*.pyz")] != [kept.name]
+    assert len(list(kept.parent.iterdir())) == 1

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from wizard.cluster.bundle import build_zipapp
+from wizard.cluster.bundle import cached_zipapp
 from wizard.cluster.inventory import Inventory, Node
 from wizard.model import WizardChoices
 
@@ -81,7 +81,7 @@ def write_work_dir(work: Path, inventory: Inventory, choices: WizardChoices,
                    ) -> dict[str, dict[str, Any]]:
     """The runner directory: the zipapp and each node's arguments (nodes/NAME.yml), which
     are also returned (name -> arguments)."""
-    build_zipapp(work / "kubeadm-wizard.pyz")
+    cached_zipapp(work / "kubeadm-wizard.pyz")
     every: dict[str, dict[str, Any]] = {}
     (work / "nodes").mkdir()
     first = inventory.control_plane[0].name if inventory.control_plane else ""

@@ -27,7 +27,7 @@ from wizard.facts.packages import DPKG_STATUS
 from wizard.host.base import Host, _route_argv
 from wizard.host.commands import CommandResult
 from wizard.host.ports import ListeningPort
-from wizard.resources import asset, demo_names
+from wizard.resources import asset, cache_home, demo_names
 
 if TYPE_CHECKING:
     from wizard.host.simulated_network import SimulatedNetwork
@@ -66,10 +66,6 @@ def _package_binaries() -> dict[str, list[str]]:
 
 class UnknownDemoError(ValueError):
     """A --demo name that is not shipped."""
-
-
-def cache_home() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 
 
 class SimulatedHost(Host):
