@@ -116,7 +116,7 @@ class WizardApp(AnswersActions, ApplyActions, CheckActions, App[int]):
         sidebar = self.wizard_screen.query_one(StepSidebar)
         sidebar.select_step(self.first_step)
         sidebar.focus()
-        self.action_recheck()
+        self.start_first_checks(self.mounted_page(self.first_step))
         if self.inventory is not None:
             self.action_cluster()
         self._check_size(self.size.width, self.size.height)

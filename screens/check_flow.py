@@ -18,11 +18,15 @@ from wizard.checks.base import worst
 if TYPE_CHECKING:
     from textual.screen import Screen
 
+    from screens.page import StepPage
     from wizard.checks.base import CheckResult
     from wizard.host.base import Host
     from wizard.model import WizardChoices
     from wizard.steps.engine import PlanEntry
     from wizard.steps.summary import ApplySummary
+
+CHECKS_WAIT_AT_MOST = 20.0
+"""Seconds the first check run waits for the opening page's own first read, at the most."""
 
 
 class CheckActions:
@@ -37,7 +41,27 @@ class CheckActions:
     apply_summary: ApplySummary | None
     wizard_screen: Screen
 
+    _checks_waiting = False
+
+    def start_first_checks(self, opening: StepPage | None) -> None:
+        """The first check run: at once, or once the page the wizard opened on has shown
+        what it reads first (`StepPage.reads_first`), which then has the GIL to itself."""
+        if opening is not None and opening.reads_first():
+            self._checks_waiting = True
+            self.set_timer(CHECKS_WAIT_AT_MOST, self._start_waiting_checks)
+        else:
+            self.action_recheck()
+
+    @unless_closing
+    def on_step_page_first_read_done(self, _message: StepPage.FirstReadDone) -> None:
+        self._start_waiting_checks()
+
+    def _start_waiting_checks(self) -> None:
+        if self._checks_waiting and self.screen_stack:  # the timer can fire as the app closes
+            self.action_recheck()
+
     def action_recheck(self) -> None:
+        self._checks_waiting = False
         for step in STEPS:
             self.wizard_screen.query_one(StepSidebar).set_status(step.id, None)
         self.run_checks()

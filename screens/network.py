@@ -78,6 +78,7 @@ class NetworkPage(LookupActions, RouteHelperActions, StepPage):
         self._route_messages: list[RouteMessage] = []  # to apply to the table on screen
         self._reload_timer: Timer | None = None
         self._pacer = LoadPacer()
+        self._first_read_done = False
         self._last_question: RouteLookup.Asked | None = None
         self._lookup_running = False
 
@@ -225,8 +226,14 @@ class NetworkPage(LookupActions, RouteHelperActions, StepPage):
         self.facts = message.facts
         self._show_choices()
 
+    def reads_first(self) -> bool:
+        return self.live and self.app.host.network is not None
+
     def on_load_finished(self, message: LoadFinished) -> None:
         self._loading = False
+        if not self._first_read_done:
+            self._first_read_done = True
+            self.post_message(self.FirstReadDone())
         if message.error:
             self._show_error(f"{self.where} · {message.error}")
         self._schedule_load()

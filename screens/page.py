@@ -31,6 +31,10 @@ class StepPage(Vertical):
     class FactsReady(Message):
         facts: Any
 
+    class FirstReadDone(Message):
+        """The page has shown what it reads first; the app's first check run waits for it
+        when the wizard opens on this page (see `reads_first`)."""
+
     def compose(self) -> ComposeResult:
         yield Static(self.TITLE, classes="page-title")
         yield Static(self.INTRO, classes="page-intro", markup=False)
@@ -49,6 +53,12 @@ class StepPage(Vertical):
 
     def results_shown(self, results: list[CheckResult]) -> None:
         """Override: refresh what depends on the results besides the check list."""
+
+    def reads_first(self) -> bool:
+        """Override: whether, opened on, the page has a read of its own that the operator
+        waits for (a routing table of a million routes): the checks, which also read the
+        host, then start after it rather than beside it, in threads that share one GIL."""
+        return False
 
     def read_facts(self, context: CheckContext) -> Any:
         """Override: gather what the page shows besides its checks (runs in a thread)."""

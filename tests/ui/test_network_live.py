@@ -103,6 +103,23 @@ async def test_the_route_count_is_exact(namespace):
             app.query_one("#route-status", Static).content)
 
 
+async def test_the_first_check_run_waits_for_the_routes_and_then_runs(namespace):
+    """Opened on this page, the dump has the GIL to itself: the checks (which read the host
+    too) start once the routes are shown, not beside the dump."""
+    app = WizardApp(Host("/", netns=namespace), screen="network")
+    routes_shown_at_start = []
+    recheck = app.action_recheck
+
+    def recording_recheck() -> None:
+        routes_shown_at_start.append(app.query_one(NetworkPage).routes is not None)
+        recheck()
+
+    app.action_recheck = recording_recheck
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: bool(app.results), timeout=90)
+        assert routes_shown_at_start == [True]
+
+
 async def test_a_route_added_outside_appears_without_moving_the_cursor(namespace):
     app = WizardApp(Host("/", netns=namespace), screen="network")
     async with app.run_test(size=(80, 24)) as pilot:
