@@ -53,7 +53,7 @@ def header(sizes: list[int], rounds: int) -> str:
     v4 = ", ".join(f"/{length} {share:.1%}" for length, share in
                    sorted(IPV4_MIX.items(), key=lambda item: -item[1])[:8])
     v6 = ", ".join(f"/{length}" for length in sorted(IPV6_MIX, key=lambda k: -IPV6_MIX[k]))
-    return (f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, commit "
+    return (f"ended {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, commit "
             f"{commit}, {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}; "
             f"sizes {', '.join(size_label(s) for s in sizes)}; {rounds} interleaved rounds, "
             f"medians.\nTable mix: {1 - IPV6_SHARE:.0%} IPv4 over {len(IPV4_MIX)} prefix "
