@@ -27,7 +27,8 @@ ZIPAPP_WORD = "{zipapp}"
 
 
 class ActionModule(ActionBase):  # type: ignore[misc]  # ansible-core ships no type information
-    TRANSFERS_FILES = True
+    # No TRANSFERS_FILES: it only makes Ansible create (and then remove) a remote temporary
+    # directory around every run, two more round trips; the zipapp goes to its own place.
     _VALID_ARGS = frozenset(("src", "cache_dir", "argv", "stdin"))
 
     def run(self, tmp: str | None = None,
