@@ -12,6 +12,7 @@ from textual.widgets import DataTable
 from screens.page import StepPage
 from screens.widgets.check_list import STATUS_STYLE, CheckList, shorten_id
 from screens.widgets.fit_text import longest_word, wrap
+from screens.widgets.table_height import fit_height_to_rows
 from wizard.checks.base import CheckContext
 from wizard.checks.kernel_networking import KernelRow, bridge_table
 
@@ -61,6 +62,7 @@ class KernelTable(DataTable):
             self._show_wide(values)
         else:
             self._show_narrow(values, width)
+        fit_height_to_rows(self)
 
     def _show_wide(self, values: list[tuple[str, ...]]) -> None:
         self.remove_class("-narrow")

@@ -226,6 +226,12 @@ class NetworkPage(LookupActions, RouteHelperActions, StepPage):
         self.facts = message.facts
         self._show_choices()
 
+    @property
+    def load_pending(self) -> bool:
+        """A load is waiting for its turn (:mod:`screens.load_pacing`) or running: what tests
+        wait for besides workers, as a paced load is a timer until it starts."""
+        return self._reload_timer is not None or self._loading
+
     def reads_first(self) -> bool:
         return self.live and self.app.host.network is not None
 

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Label, Select, Static
 from screens.page import StepPage
 from screens.widgets.check_list import CheckList
 from screens.widgets.fit_text import longest_word, wrap
+from screens.widgets.table_height import fit_height_to_rows
 from wizard.checks.base import CheckContext
 from wizard.checks.container_runtime import chosen_socket, survey
 from wizard.facts.runtime import CRI_FOR_CHOICE, RuntimeFacts, RuntimeSurvey
@@ -104,6 +105,7 @@ class RuntimeTable(DataTable):
             for label, key in COLUMNS:
                 self.add_column(label, key=key)
             self.add_rows(rows)
+            fit_height_to_rows(self)
             return
         self.add_class("-narrow")
         self.cell_padding = 0
@@ -133,6 +135,7 @@ class RuntimeTable(DataTable):
                      in zip(values, value_widths, strict=True)]
             self.add_row(cell, *cells, height=max(len(c.plain.splitlines()) for c in
                                                   (cell, *cells)))
+        fit_height_to_rows(self)
 
     def on_resize(self, _event: events.Resize) -> None:
         """A new width: choose the layout again."""

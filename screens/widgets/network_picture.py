@@ -66,6 +66,7 @@ class NetworkPicture(VerticalScroll):
         self.dst = ""
         self.picture: Picture | None = None
         self.lines: list[PictureLine] = []
+        self._drawn_width = 0
 
     def compose(self):
         yield Static("Reading the adapters and routes…", id="picture", markup=False)
@@ -96,11 +97,19 @@ class NetworkPicture(VerticalScroll):
         width = self.scrollable_content_region.width or self.size.width
         return max(width, 24)
 
+    @property
+    def drawing_pending(self) -> bool:
+        """Drawn for another width than it now has (drawn while hidden, say): the redraw
+        comes with the Resize event; what tests wait for besides workers."""
+        return (self.facts is not None and self.size.width > 0
+                and self._drawn_width != self.drawing_width)
+
     def _draw(self) -> None:
         if self.facts is None or not self.is_mounted:
             return
         answer = self.answer if self.answered_over is self.routes else None
         self.picture = build_picture(self.host_label, self.facts, self.routes, self.chosen,
                                      answer, self.dst)
-        self.lines = render(self.picture, self.drawing_width)
+        self._drawn_width = self.drawing_width
+        self.lines = render(self.picture, self._drawn_width)
         self.query_one("#picture", Static).update(picture_text(self.lines))

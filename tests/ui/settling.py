@@ -2,7 +2,9 @@
 
 One answer may start the next worker (the checks finish, each page then reads its facts), and
 an exclusive worker may be cancelled by a newer one (a re-check): both are part of settling.
-So is a form that waits for typing to settle before it checks (`validation_pending`).
+So is a form that waits for typing to settle before it checks (`validation_pending`), the
+Network page's load that waits for its turn (`load_pending`: a timer, not a worker), and a
+picture drawn for another width that waits for its Resize (`drawing_pending`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import asyncio
 import contextlib
 
 from textual.worker import WorkerCancelled
+
+_PENDING_FLAGS = ("validation_pending", "load_pending", "drawing_pending")
 
 
 async def settle_workers(app, pilot, *, ignore_groups: tuple[str, ...] = ()) -> None:
@@ -22,7 +26,8 @@ async def settle_workers(app, pilot, *, ignore_groups: tuple[str, ...] = ()) -> 
     for _ in range(50):
         await pilot.pause()
         running = [w for w in app.workers if not w.is_finished and w.group not in ignore_groups]
-        if any(getattr(node, "validation_pending", False) for node in app.screen.walk_children()):
+        if any(getattr(node, flag, False) for node in app.screen.walk_children()
+               for flag in _PENDING_FLAGS):
             await asyncio.sleep(0.05)
             continue
         if not running:
