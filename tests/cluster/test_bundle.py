@@ -50,7 +50,7 @@ def test_the_zipapp_is_built_once_per_content_of_the_installation(tmp_path, monk
     def no_build(*_args):
         raise AssertionError("built again although no file changed")
 
-    monkeypatch.setattr(bundle, "_write_zipapp", no_build)
+    monkeypatch.setattr(bundle, "build_zipapp", no_build)
     assert bundle.cached_zipapp(tmp_path / "second.pyz").read_bytes() == first.read_bytes()
 
     # A changed file (here: one more) makes a new zipapp, which replaces the kept one.

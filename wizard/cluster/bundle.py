@@ -102,26 +102,22 @@ def bundle_name(zipapp: Path) -> str:
     return f"kubeadm-wizard-{hashlib.sha256(zipapp.read_bytes()).hexdigest()[:16]}.pyz"
 
 
-def build_zipapp(target: Path) -> Path:
-    """Write the zipapp to `target` and return it (`python3 TARGET check --json` runs it)."""
-    _write_zipapp(target, _entries())
-    return target
-
-
-def _write_zipapp(target: Path, entries: list[tuple[str, Path]]) -> None:
-    """Files with their modes, and symlinks as links (the unpacker recreates both)."""
+def build_zipapp(target: Path, entries: list[tuple[str, Path]] | None = None) -> Path:
+    """Write the zipapp to `target` and return it (`python3 TARGET check --json` runs it):
+    files with their modes, and symlinks as links (the unpacker recreates both)."""
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         # A fixed date, as the files below have theirs: the name a node caches the zipapp
         # under is its hash, and a clock in it made every run copy, unpack and compile anew.
         archive.writestr(zipfile.ZipInfo("__main__.py", date_time=_FIXED_DATE), _MAIN,
                          compress_type=zipfile.ZIP_DEFLATED)
-        for name, path in entries:
+        for name, path in _entries() if entries is None else entries:
             if path.is_symlink():
                 info = zipfile.ZipInfo(name)
                 info.external_attr = (stat.S_IFLNK | 0o777) << 16
                 archive.writestr(info, os.readlink(path))
             else:
                 archive.write(path, name)
+    return target
 
 
 def cached_zipapp(target: Path) -> Path:
@@ -139,7 +135,7 @@ def cached_zipapp(target: Path) -> Path:
     if not cached.is_file():
         bundles.mkdir(parents=True, exist_ok=True)
         partial = bundles / f".{cached.name}.{os.getpid()}"
-        _write_zipapp(partial, entries)
+        build_zipapp(partial, entries)
         os.replace(partial, cached)  # a run that reads it meanwhile sees all of it or none
         for stale in bundles.glob("*.pyz"):
             if stale != cached:
