@@ -34,6 +34,11 @@ class PendingPage(Widget):
         self.entry = entry
         self.STEP_ID = entry.id
 
+    @property
+    def build_pending(self) -> bool:
+        """Shown, so about to be replaced by its page (tests wait for it to settle)."""
+        return self.display
+
     def show_results(self, results: list[CheckResult]) -> None:
         """Nothing to show yet: the page gets the latest results when it is built."""
 

@@ -4,7 +4,8 @@ One answer may start the next worker (the checks finish, each page then reads it
 an exclusive worker may be cancelled by a newer one (a re-check): both are part of settling.
 So is a form that waits for typing to settle before it checks (`validation_pending`), the
 Network page's load that waits for its turn (`load_pending`: a timer, not a worker), and a
-picture drawn for another width that waits for its Resize (`drawing_pending`).
+picture drawn for another width that waits for its Resize (`drawing_pending`), and a page
+shown for the first time that is still being built (`build_pending`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import contextlib
 
 from textual.worker import WorkerCancelled
 
-_PENDING_FLAGS = ("validation_pending", "load_pending", "drawing_pending")
+_PENDING_FLAGS = ("validation_pending", "load_pending", "drawing_pending", "build_pending")
 
 
 async def settle_workers(app, pilot, *, ignore_groups: tuple[str, ...] = ()) -> None:

@@ -51,6 +51,7 @@ async def test_shown_by_the_sidebar_or_the_switcher_it_is_built_too(demo_app, se
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         app.query_one(StepSidebar).post_message(StepSidebar.StepChosen("network"))
+        await settle(app, pilot)  # else the message, handled later, would hide cgroups again
         app.query_one("#pages", ContentSwitcher).current = "cgroups"
         await settle(app, pilot)
         assert isinstance(app.query_one("#network"), NetworkPage)

@@ -78,19 +78,34 @@ class SimulatedHost(Host):
                 f"unknown demo {name!r}; choose one of: {', '.join(demo_names())}")
         self.name = name
         self.scratch = scratch or cache_home() / "kubeadm-wizard" / "demos" / name
+        laid_out = None
         if reset or not (self.scratch / STATE_FILE).is_file():
-            self._lay_out(source, replace=reset)
+            laid_out = self._lay_out(source, replace=reset)
         super().__init__(self.scratch / "root")
         self.kind = "demo"
-        self.state: dict[str, Any] = yaml.safe_load(
-            (self.scratch / STATE_FILE).read_text(encoding="utf-8")) or {}
+        self.state: dict[str, Any] = laid_out if laid_out is not None else self._read_state(source)
 
-    def _lay_out(self, source: Path, *, replace: bool) -> None:
+    def _read_state(self, source: Path) -> dict[str, Any]:
+        """The copy's state; a reset in another process may have just taken the copy away
+        (it puts a fresh one in place), so a copy missing here is laid out again."""
+        for _ in range(5):
+            try:
+                return yaml.safe_load(
+                    (self.scratch / STATE_FILE).read_text(encoding="utf-8")) or {}
+            except FileNotFoundError:
+                laid_out = self._lay_out(source, replace=False)
+                if laid_out is not None:
+                    return laid_out
+        raise FileNotFoundError(self.scratch / STATE_FILE)
+
+    def _lay_out(self, source: Path, *, replace: bool) -> dict[str, Any] | None:
         """A fresh scratch copy of the demo; nothing under assets/ is ever modified.
 
         Built beside its place and renamed into it: several processes can start on one demo
         at once (the nodes of `cluster check`, a class on `serve`), and none may see, or
-        delete, a copy that another is still making.
+        delete, a copy that another is still making. Returns the state it put in place
+        (another reset may replace the copy before this process reads it back), or None
+        when another process's whole copy is used instead.
         """
         self.scratch.parent.mkdir(parents=True, exist_ok=True)
         building = Path(tempfile.mkdtemp(prefix=f".{self.scratch.name}-", dir=self.scratch.parent))
@@ -107,13 +122,14 @@ class SimulatedHost(Host):
                 self._move_aside()
             try:
                 os.rename(building, self.scratch)
-                return
+                return state
             except OSError:  # another process put its copy in place first
                 if not replace and (self.scratch / STATE_FILE).is_file():
                     break  # a whole copy: use that one
                 if attempt == 4:
                     raise
         shutil.rmtree(building, ignore_errors=True)
+        return None
 
     def _move_aside(self) -> None:
         """Take the old copy (or a half-made one from a crash) out of the way, then delete it."""
