@@ -5,7 +5,9 @@ Nodes are copies of the ubuntu-vagrant demo tree reached through Ansible's local
 not of a network. Each size is also timed as its peer, `check` on each node's root in turn.
 With `--ssh` (root, Debian's openssh-server), 3 nodes over real SSH as well: the sshd
 namespaces of tests/cluster/ssh_nodes.py, against `check` run in each node's namespace in
-turn. Issue 11's goal: 20 nodes cost no more than 3x one node's `check`.
+turn. Issue 11's goal: 20 nodes cost no more than 3x one node's `check`. A floor row per
+size times the engine alone: plain `ansible-playbook` on the same inventory running a play
+that touches every node with one `debug` task (run on the controller; nothing on the node).
 
     python benchmarks/bench_cluster.py [--nodes 1,3,20] [--rounds 5] [--ssh]
 """
@@ -46,6 +48,20 @@ def _inventory(base: Path, count: int) -> Path:
     path = base / f"inventory-{count}.yml"
     path.write_text(yaml.safe_dump(inventory))
     return path
+
+
+NOOP_PLAY = [{"name": "Touch every node, do nothing on it", "hosts": "all",
+              "gather_facts": False,
+              "tasks": [{"name": "Nothing", "ansible.builtin.debug": {"msg": "ok"}}]}]
+
+
+def _ansible_alone(base: Path, inventory: Path, forks: int) -> list[str]:
+    """argv of the floor: this venv's ansible-playbook running the do-nothing play."""
+    play = base / "noop.yml"
+    if not play.exists():
+        play.write_text(yaml.safe_dump(NOOP_PLAY, sort_keys=False))
+    return [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(inventory),
+            "-f", str(forks), str(play)]
 
 
 def _timed(argv: list[str], env: dict[str, str] | None = None) -> float:
@@ -95,6 +111,8 @@ def main() -> None:
                 [*WIZARD, "cluster", "check", "-i", str(inventories[size]), "--json"])
             figures[f"{size} in turn"] = lambda size=size: sum(
                 _timed(check(n)) for n in range(size))
+            figures[f"Ansible, {size}"] = lambda argv=_ansible_alone(
+                base, inventories[size], size): _timed(argv)
         if args.ssh:
             ssh_base = base / "ssh"
             ssh_base.mkdir()
