@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from wizard.kube.versions import SUPPORTED_MINORS
+
 Validator = Callable[[Any], str | None]
 
 VERSION_FORMAT = re.compile(r"^1\.\d{1,2}$")
@@ -47,9 +49,14 @@ def _address_or_empty(value: Any) -> str | None:
 
 
 def _version_or_empty(value: Any) -> str | None:
-    if value == "" or VERSION_FORMAT.match(value):
+    if value == "":
         return None
-    return 'must be a Kubernetes minor such as "1.36"'
+    if not VERSION_FORMAT.match(value):
+        return 'must be a Kubernetes minor such as "1.36"'
+    if int(value.split(".")[1]) not in SUPPORTED_MINORS:  # every rule would be a guess
+        return (f"is not a version the wizard knows: choose 1.{SUPPORTED_MINORS[0]} to "
+                f"1.{SUPPORTED_MINORS[-1]}")
+    return None
 
 
 ROUTE_KEYS = {"dst": str, "gateway": str, "dev": str, "metric": int, "table": str}

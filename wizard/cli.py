@@ -271,13 +271,16 @@ def _network_command(host: Host, args: argparse.Namespace) -> int:
 
 
 def _operator_errors() -> tuple[type[Exception], ...]:
-    """An unknown demo or a bad answers file: the operator's to fix, said in one line.
+    """An unknown demo, a bad answers file, or a kubeadm config the answers make invalid
+    (a node name kubeadm would refuse, a pasted join command with a bad hash): the
+    operator's to fix, said in one line.
     Imported only when something failed: the demo module alone costs a `routes` run
     tens of milliseconds of start-up."""
     from wizard.host.simulated import UnknownDemoError
+    from wizard.kubeadm.config import InvalidConfig
     from wizard.model import AnswersError
 
-    return (UnknownDemoError, AnswersError)
+    return (UnknownDemoError, AnswersError, InvalidConfig)
 
 
 def make_host(args: argparse.Namespace) -> Host:
@@ -287,6 +290,8 @@ def make_host(args: argparse.Namespace) -> Host:
 
     demo = getattr(args, "demo", None)
     root = getattr(args, "root", None)
+    netns = getattr(args, "netns", None)
+    _refuse_unclear_host(demo, root, netns, bool(getattr(args, "demo_reset", False)))
     if demo:
         from wizard.host.simulated import SimulatedHost
 
@@ -295,7 +300,24 @@ def make_host(args: argparse.Namespace) -> Host:
         if not Path(root).is_dir():
             raise UsageError(f"--root {root}: not a directory")
         return Host(root)
-    return Host("/", netns=getattr(args, "netns", None))
+    return Host("/", netns=netns)
+
+
+def _refuse_unclear_host(demo: str | None, root: str | None, netns: str | None,
+                         demo_reset: bool) -> None:
+    """Which machine a command acts on must never be a guess: an empty `--demo "$DEMO"`
+    from a classroom script would otherwise fall through to this machine, and an option
+    given before the command and another after it would otherwise let one win unseen."""
+    for option, value in (("--demo", demo), ("--root", root), ("--netns", netns)):
+        if value is not None and not value.strip():
+            raise UsageError(f"{option} needs a value (an empty one would mean this machine)")
+    if demo is not None and root is not None:
+        raise UsageError("--demo and --root name two different hosts: give one")
+    if netns is not None and (demo is not None or root is not None):
+        raise UsageError("--netns is a namespace of this machine: it does not go with "
+                         f"{'--demo' if demo is not None else '--root'}")
+    if demo_reset and demo is None:
+        raise UsageError("--demo-reset starts a demo host again: give it with --demo NAME")
 
 
 def _run_tui(host: Host, args: argparse.Namespace) -> int:
@@ -442,12 +464,25 @@ def _check_narration_options(args: argparse.Namespace) -> None:
     if args.handout and args.dry_run:
         raise UsageError("--handout records an apply; --dry-run applies nothing "
                          "(`plan` shows the dry run)")
-    if args.handout:
-        from pathlib import Path
+    if args.handout is not None:
+        _check_handout_path(args.handout, getattr(args, "answers", None))
 
-        folder = Path(args.handout).absolute().parent
-        if not folder.is_dir():
-            raise UsageError(f"--handout {args.handout}: {folder} is not a directory")
+
+def _check_handout_path(handout: str, answers: str | None) -> None:
+    """A handout is written after the apply, when a bad path can no longer stop anything:
+    so it is judged first, and never allowed to replace the answers the apply reads."""
+    from pathlib import Path
+
+    if not handout.strip():
+        raise UsageError("--handout needs a file name")
+    path = Path(handout).absolute()
+    if path.is_dir():
+        raise UsageError(f"--handout {handout}: is a directory; name a file in it")
+    if not path.parent.is_dir():
+        raise UsageError(f"--handout {handout}: {path.parent} is not a directory")
+    if answers and path.exists() and path.resolve() == Path(answers).resolve():
+        raise UsageError(f"--handout {handout}: that is the answers file; "
+                         "the handout would replace it")
 
 
 def _narrator(steps: Sequence[Step]) -> AfterStep:
@@ -475,12 +510,13 @@ def _narrator(steps: Sequence[Step]) -> AfterStep:
 
 def _write_handout(path: Path, host: Host, choices: WizardChoices, steps: Sequence[Step],
                    outcomes: Sequence[StepOutcome]) -> None:
+    from wizard.host.files import atomic_write
     from wizard.kube.versions import resolve_minor
     from wizard.steps.handout import apply_handout
 
     target = f"Kubernetes 1.{resolve_minor(choices.kubernetes_version)} · {choices.role}"
-    path.write_text(apply_handout(steps, outcomes, host=host.label, target=target),
-                    encoding="utf-8")
+    atomic_write(path, apply_handout(steps, outcomes, host=host.label,
+                                     target=target).encode())
     print(f"Handout written to {path.absolute()}")
 
 
@@ -520,12 +556,12 @@ def _cmd_apply(host: Host, choices: WizardChoices, args: argparse.Namespace) -> 
     if len(outcomes) < len(steps) and not any(o.failed for o in outcomes):
         print(f"Stopped after step {len(outcomes)} of {len(steps)}: the rest was not run "
               "(apply again to go on; `undo` reverses what ran).")
-    if args.handout:
-        _write_handout(Path(args.handout), host, choices, steps, outcomes)
     kept = record_applied(host, choices, outcomes)
     if kept is not None:
         print(f"The choices this apply used are kept in {kept}: the next session on this "
               "host starts from them.")
+    if args.handout:
+        _write_handout(Path(args.handout), host, choices, steps, outcomes)
     after = run_checks(host, choices)
     reboot = [r.id for r in after if r.after_reboot]
     if reboot:

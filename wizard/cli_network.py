@@ -190,8 +190,14 @@ def _route_get(host: Host, args: argparse.Namespace) -> int:
     for address in [*args.addresses, *([args.source] if args.source else [])]:
         try:
             socket.inet_pton(socket.AF_INET6 if ":" in address else socket.AF_INET, address)
-        except OSError:
+        except (OSError, UnicodeEncodeError):  # not an address, or bytes that are no text
             raise UsageError(f"{address!r} is not an IP address") from None
+    if args.source:
+        other = [address for address in args.addresses
+                 if (":" in address) != (":" in args.source)]
+        if other:  # the kernel looks an address up in one family, with a source of it
+            raise UsageError(f"--from {args.source} and {other[0]} are not of one address "
+                             "family (IPv4 and IPv6)")
     answers = [_plain(answer) for answer in network.route_get_many(args.addresses, args.source)]
     if args.json:
         print(json.dumps(answers))

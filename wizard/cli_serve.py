@@ -26,11 +26,19 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
+def port(text: str) -> int:
+    """A TCP port a server can listen on (argparse turns the ValueError into a usage error)."""
+    port = int(text)
+    if not 1 <= port <= 65535:
+        raise ValueError(text)
+    return port
+
+
 def add_serve_command(sub: Callable[[str, str], argparse.ArgumentParser]) -> None:
     serve = sub("serve", "serve the wizard to web browsers (a classroom), with textual-serve")
     serve.add_argument("--host", default=DEFAULT_HOST, dest="bind",
                        help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT,
+    serve.add_argument("--port", type=port, default=DEFAULT_PORT,
                        help=f"port to listen on (default {DEFAULT_PORT})")
     serve.add_argument("--allow-live", action="store_true",
                        help="without --demo, serve this machine itself (every tab can change it)")

@@ -100,6 +100,9 @@ class WizardChoices:
             text = path.read_text(encoding="utf-8")
         except OSError as error:
             raise AnswersError(f"cannot read {path}: {error.strerror}") from None
+        except UnicodeDecodeError as error:
+            raise AnswersError(f"{path} is not UTF-8 text (byte {error.start}: "
+                               f"{error.object[error.start:error.start + 1]!r})") from None
         try:
             data = yaml.safe_load(text) or {}
         except yaml.YAMLError as error:

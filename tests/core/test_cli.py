@@ -35,6 +35,15 @@ def test_version_and_help():
     (["check", "--root", "/does/not/exist"], "not a directory"),
     (["check", "--kubernetes-version", "banana"], "banana"),
     (["check", "--demo", "ready", "--root", "/tmp"], "not allowed with"),
+    # An empty or contradictory choice of host must never fall through to this machine.
+    (["plan", "--demo", ""], "--demo needs a value"),
+    (["plan", "--root", ""], "--root needs a value"),
+    (["--demo", "ready", "plan", "--root", "/tmp"], "two different hosts"),
+    (["plan", "--demo-reset"], "give it with --demo NAME"),
+    (["--demo", "ready", "route", "get", "192.0.2.1", "--netns", "x"], "namespace of this"),
+    (["route", "get", "192.0.2.1", "--from", "::1"], "not of one address family"),
+    (["route", "get", "a\udcffb"], "is not an IP address"),  # a byte that is no UTF-8
+    (["serve", "--demo", "ready", "--port", "99999"], "invalid port value"),
 ])
 def test_usage_errors_exit_2_with_one_line(args, needle):
     done = run_cli(*args)
@@ -50,6 +59,27 @@ def test_bad_answers_file_is_a_usage_error(tmp_path, capsys):
     assert main(["check", "--demo", "ready", "--answers", str(answers)]) == 2
     assert (f"{answers}:1: role: 'boss' must be one of control-plane, worker"
             in capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("content, needle", [
+    (b"role: \xff\xfe\n", "is not UTF-8 text"),
+    (b'kubernetes_version: "1.5"\n', "1: kubernetes_version: '1.5' is not a version the "
+                                      "wizard knows: choose 1.30 to 1.36"),
+])
+def test_an_answers_file_that_cannot_be_used_is_one_line_exit_2(tmp_path, content, needle):
+    answers = tmp_path / "answers.yaml"
+    answers.write_bytes(content)
+    done = run_cli("check", "--demo", "ready", "--answers", str(answers))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert needle in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_answers_kubeadm_would_refuse_are_one_line_exit_2(tmp_path):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text('node_name: "My_Node"\n')
+    done = run_cli("--demo", "ready", "--answers", str(answers), "kubeadm", "init")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "node name 'My_Node' must be a lowercase DNS name" in done.stderr
 
 
 def test_check_json_on_a_demo_host(capsys):

@@ -148,7 +148,20 @@ def test_handout_has_every_applied_step_with_its_commands_and_diffs(tmp_path, ca
 @pytest.mark.parametrize("args, needle", [
     (["--dry-run", "--handout", "h.md"], "--dry-run applies nothing"),
     (["--handout", "/does/not/exist/h.md"], "is not a directory"),
+    (["--handout", ""], "needs a file name"),
+    (["--handout", "/tmp"], "is a directory"),
 ])
 def test_handout_usage_errors(args, needle, capsys):
-    assert main(["apply", "--demo", DEMO, "--yes", *args]) == 2
+    assert main(["apply", "--demo", DEMO, "--demo-reset", "--yes", *args]) == 2
     assert needle in capsys.readouterr().err
+    assert journaled_steps() == []  # refused before anything was applied
+
+
+def test_the_handout_never_replaces_the_answers_file(tmp_path, capsys):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("role: control-plane\n")
+    assert main(["apply", "--demo", DEMO, "--demo-reset", "--yes", "--answers", str(answers),
+                 "--handout", str(answers)]) == 2
+    assert "that is the answers file" in capsys.readouterr().err
+    assert answers.read_text() == "role: control-plane\n"
+    assert journaled_steps() == []

@@ -22,8 +22,10 @@ import pytest
 
 from wizard.network.lookup import Resolver, kubeadm_advertise_address, lookup
 from wizard.network.policy_rules import describe_rule
+from wizard.network.route_words import describe_route_get
 from wizard.network.rtnetlink.decode import dump_addresses, dump_routes
 from wizard.network.rtnetlink.iproute_format import to_iproute_json
+from wizard.network.rtnetlink.route_get import kernel_route_get
 from wizard.network.rtnetlink.route_table import RouteTable
 from wizard.network.rtnetlink.rules import dump_rules
 
@@ -202,3 +204,34 @@ def test_kubeadm_address_needs_a_default_route() -> None:
     routes = [{"dst": "192.0.2.0/24", "dev": "eth0", "protocol": "kernel", "scope": "link",
                "prefsrc": "192.0.2.10", "flags": []}]
     assert kubeadm_advertise_address(routes, {"eth0": ["192.0.2.10/24"]}) is None
+
+
+@pytest.mark.parametrize("family", [socket.AF_INET, socket.AF_INET6], ids=["ipv4", "ipv6"])
+def test_a_refused_source_is_named_as_the_cause_like_the_kernel_path(
+        scenario: Netns, family: int) -> None:
+    """The kernel answers a refused source with a blackhole's or a missing route's errno;
+    the live path tells them apart by asking again without the source, the simulation by
+    its model of ip_route_output_key_hash_rcu(). Both must name the same cause."""
+    routes, rules = dump_routes(scenario.name), dump_rules(scenario.name)
+    resolver = Resolver(routes, rules, dump_addresses(scenario.name))
+    sourced = [(dst, src) for dst, src in scenario.random_queries(family, 250) if src]
+    for dst, src in sourced:
+        kernel = kernel_route_get(dst, src, netns=scenario.name)
+        assert resolver.lookup(dst, src).get("cause") == kernel.get("cause"), (dst, src, kernel)
+
+
+def test_the_source_is_named_only_where_it_made_the_lookup_fail(netns: Netns) -> None:
+    netns.add_links()
+    netns.batch(["addr add 10.1.0.7/24 dev v0", "route add default via 10.1.0.254",
+                 "route add blackhole 198.51.100.0/24"])
+    cases = {("10.1.0.20", "127.0.0.1"): "source", ("10.1.0.20", "10.9.9.9"): "source",
+             ("10.1.0.20", "224.0.0.1"): "source", ("198.51.100.1", "10.1.0.7"): None,
+             ("198.51.100.1", None): None}
+    routes, addresses = dump_routes(netns.name), dump_addresses(netns.name)
+    for (dst, src), cause in cases.items():
+        kernel = kernel_route_get(dst, src, netns=netns.name)
+        assert kernel["error"] == netns.route_get(dst, src)["error"], (dst, src)
+        assert kernel.get("cause") == cause, (dst, src, kernel)
+        assert lookup(routes, None, dst, src, addresses=addresses).get("cause") == cause
+        worded = describe_route_get(kernel)
+        assert ("blackhole" in worded) == (cause is None), worded

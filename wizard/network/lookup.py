@@ -382,12 +382,13 @@ class Resolver:
         if src is not None:
             if flow.src >> 28 == 0xE or flow.src == 0xFFFFFFFF or flow.src >> 24 == 0:
                 notes.append("source is multicast, broadcast or 0.0.0.0/8: invalid")
-                return self._decorate(lookup_error_result(errno.EINVAL, dst, src), None, None)
+                return self._decorate(lookup_error_result(errno.EINVAL, dst, src,
+                                                          source_refused=True), None, None)
             owner = self._local_route(flow.src)
             if owner is None:
                 notes.append(f"source {src} is not an address of this host")
-                return self._decorate(lookup_error_result(errno.ENETUNREACH, dst, src), None,
-                                      None)
+                return self._decorate(lookup_error_result(errno.ENETUNREACH, dst, src,
+                                                          source_refused=True), None, None)
             if flow.dst >> 28 == 0xE or flow.dst == 0xFFFFFFFF:
                 kind = "multicast" if flow.dst >> 28 == 0xE else "broadcast"
                 notes.append(f"{kind} from {src}: sent out of {owner.dev}, which owns it")
@@ -463,7 +464,7 @@ class Resolver:
             if route_type == "broadcast" or (route_type == "multicast" and route.dst_len < 4):
                 gateway = None
         if src is not None and src.startswith("127.") and dev != _LOOPBACK_DEV:
-            return lookup_error_result(errno.EINVAL, dst, src)
+            return lookup_error_result(errno.EINVAL, dst, src, source_refused=True)
         result: dict[str, Any] = {} if route_type == "unicast" else {"type": route_type}
         result["dst"] = dst
         if src is not None:

@@ -11,12 +11,20 @@ REJECT_MEANING = {
     "throw": "no route in this table, and no later rule had one",
 }
 
+SOURCE_MEANING = {  # by the kernel's error text (strerror), for a refused source
+    "Network is unreachable": "refused: the source is not an address of this host",
+    "Invalid argument": "refused: no packet may leave with this source (loopback, multicast, "
+                        "broadcast or 0.0.0.0/8)",
+}
+
 
 def describe_route_get(answer: dict[str, Any]) -> str:
     """One line as `ip route get` would say it, or why the kernel refused, in words."""
     if answer.get("error"):
         kind = answer.get("type", "unreachable")
         meaning = REJECT_MEANING.get(kind, "no route")
+        if answer.get("cause") == "source":
+            meaning = SOURCE_MEANING.get(answer["error"], "refused: the source is not allowed")
         source = f" from {answer['from']}" if answer.get("from") else ""
         return f"{answer['dst']}{source}: {meaning} (kernel: {answer['error']})"
     parts = [answer["dst"]]

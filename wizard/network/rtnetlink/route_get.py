@@ -6,7 +6,7 @@ import errno
 import os
 import socket
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from wizard.network.rtnetlink.constants import (
     _HOST_BITS,
@@ -16,6 +16,7 @@ from wizard.network.rtnetlink.constants import (
     RTA_SRC,
     RTM_F_LOOKUP_TABLE,
     RTM_GETROUTE,
+    RTN_LOCAL,
 )
 from wizard.network.rtnetlink.decode import _append_route_messages, _read_links
 from wizard.network.rtnetlink.iproute_format import to_iproute_json
@@ -33,12 +34,22 @@ _ERRNO_TYPES = {
 }
 
 
-def lookup_error_result(code: int, dst: str, src: str | None = None) -> dict[str, Any]:
-    """The answer for a lookup that ended in a reject: type and the kernel's error text."""
-    result: dict[str, Any] = {"type": _ERRNO_TYPES[code], "dst": dst}
+def lookup_error_result(code: int, dst: str, src: str | None = None, *,
+                        source_refused: bool = False) -> dict[str, Any]:
+    """The answer for a lookup that ended in a reject: type and the kernel's error text.
+
+    With ``source_refused`` the kernel turned the source down before any route was looked
+    at (an address this host does not have, or one no packet may come from): the errno is
+    the same as a blackhole's or an unreachable route's, so the answer carries
+    ``"cause": "source"`` and no route type.
+    """
+    result: dict[str, Any] = {"dst": dst} if source_refused else {
+        "type": _ERRNO_TYPES[code], "dst": dst}
     if src is not None:
         result["from"] = src
     result["error"] = os.strerror(code)
+    if source_refused:
+        result["cause"] = "source"
     return result
 
 
@@ -86,6 +97,7 @@ def kernel_route_get_many(
     with _Session(netns) as session:
         links = _read_links(session)
         replies = session.request_many(RTM_GETROUTE, requests)
+        refused = _refused_for_the_source(session, dsts, src, replies)
     # One store for every answer, so the message shapes are learnt once, not per answer.
     store = _RouteStore(links)
     found = [reply for reply in replies if not isinstance(reply, NetlinkError)]
@@ -93,14 +105,57 @@ def kernel_route_get_many(
     if len(store) != len(found):  # the kernel answers a lookup in the family it was asked
         raise NetlinkError(errno.EPROTO, "a route get answer of an unknown address family")
     rows = iter(range(len(found)))
-    return [_route_get_answer(store, rows, dst, src, reply)
-            for dst, reply in zip(dsts, replies, strict=True)]
+    return [_route_get_answer(store, rows, dst, src, reply, index in refused)
+            for index, (dst, reply) in enumerate(zip(dsts, replies, strict=True))]
+
+
+_SOURCE_ERRNOS = (errno.EINVAL, errno.ENETUNREACH)
+"""What the kernel answers for a source it refuses (ip_route_output_key_hash_rcu(): a
+multicast, broadcast, zero-net or misplaced loopback source is EINVAL, one this host does
+not have ENETUNREACH): also what a blackhole or a missing route answers."""
+
+
+def _refused_for_the_source(session: _Session, dsts: list[str], src: str | None,
+                            replies: list[tuple[bytes, int, int] | NetlinkError]) -> set[int]:
+    """The lookups the source made fail: the kernel's errno cannot tell a refused source
+    from a blackhole, so each is asked again without it; where the answer is another, the
+    source was the cause. Where it is the same "no route", the source is checked first
+    all the same: it was the cause unless the kernel calls it a local address."""
+    if src is None:
+        return set()
+    failed = [index for index, reply in enumerate(replies)
+              if isinstance(reply, NetlinkError) and reply.errno in _SOURCE_ERRNOS]
+    if not failed:
+        return set()
+    again = session.request_many(RTM_GETROUTE, [_route_get_request(dsts[index], None)
+                                                for index in failed] + [
+        _route_get_request(src, None)])
+    # Only IPv4 refuses a source this host does not have (__ip_dev_find()); IPv6 does not.
+    own_source = _is_local_answer(again.pop())
+    foreign_source = ":" not in src and not own_source
+    refused = set()
+    for index, reply in zip(failed, again, strict=True):
+        first = cast(NetlinkError, replies[index]).errno
+        same = isinstance(reply, NetlinkError) and reply.errno == first
+        if not same or (first == errno.ENETUNREACH and foreign_source):
+            refused.add(index)
+    return refused
+
+
+def _is_local_answer(reply: tuple[bytes, int, int] | NetlinkError) -> bool:
+    """Whether a route get answer is a route of type local: the address is this host's."""
+    if isinstance(reply, NetlinkError):
+        return False
+    data, start, _end = reply
+    route_type: int = _RTMSG.unpack_from(data, start)[7]
+    return route_type == RTN_LOCAL
 
 
 def _route_get_answer(store: _RouteStore, rows: Iterator[int], dst: str, src: str | None,
-                      reply: tuple[bytes, int, int] | NetlinkError) -> dict[str, Any]:
+                      reply: tuple[bytes, int, int] | NetlinkError,
+                      source_refused: bool) -> dict[str, Any]:
     if isinstance(reply, NetlinkError):
         if reply.errno in _ERRNO_TYPES:
-            return lookup_error_result(reply.errno, dst, src)
+            return lookup_error_result(reply.errno, dst, src, source_refused=source_refused)
         raise reply
     return to_iproute_json(_decode_route(store, next(rows)))
