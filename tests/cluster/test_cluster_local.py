@@ -96,6 +96,12 @@ def test_usage_errors_exit_2(tmp_path, capsys):
     empty.write_text(yaml.safe_dump({"others": {"hosts": {"a": None}}}))
     assert main(["cluster", "check", "-i", str(empty)]) == 2
     assert "no cluster nodes" in capsys.readouterr().err
+    wrong = tmp_path / "wrong-address.yml"
+    wrong.write_text(yaml.safe_dump({"control_plane": {"hosts": {"cp1": {
+        "kubeadm_wizard_advertise_address": "999.1.1.1"}}}}))
+    assert main(["cluster", "check", "-i", str(wrong)]) == 2  # before Ansible touches a node
+    assert "cp1: kubeadm_wizard_advertise_address '999.1.1.1' is not an IP address" in (
+        capsys.readouterr().err)
 
 
 def test_kubespray_groups_and_roles():
@@ -126,3 +132,17 @@ def test_the_nodes_keep_one_copy_of_the_wizard_and_a_second_check_sends_none(tmp
     assert (again.st_ino, again.st_mtime_ns) == (sent.st_ino, sent.st_mtime_ns)
     # Three nodes sent it at once the first time: no partial copy is left beside it.
     assert sorted(p.name for p in cache.iterdir()) == [zipapp.name, zipapp.name + ".d"]
+
+
+def test_a_node_where_the_wizard_refuses_to_run_says_why_in_its_own_words(tmp_path, capsys):
+    """Ansible's message for a failed_when is only "Action failed: Unknown error."; the
+    node's own stderr is what tells the operator what to fix. The other nodes are checked."""
+    inventory = _inventory(tmp_path)
+    shutil.rmtree(tmp_path / "w2")
+    code = main(["cluster", "check", "-i", str(inventory), "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 1
+    error = document["nodes"]["w2"]["error"]
+    assert f"--root {tmp_path / 'w2'}: not a directory" in error, error
+    assert "Unknown error" not in error
+    assert document["nodes"]["w1"]["checks"][0]["id"] != "NodeReachable"

@@ -17,6 +17,7 @@ mean here exactly what it means to ansible-playbook. The wizard only interprets 
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,14 @@ def _members(listing: dict[str, Any], group: str, seen: set[str] | None = None) 
     return found
 
 
+def _is_ip_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def nodes_from_listing(listing: dict[str, Any], path: Path) -> Inventory:
     """The nodes in `ansible-inventory --list` output (pure: the tests feed it directly)."""
     hostvars = (listing.get("_meta") or {}).get("hostvars") or {}
@@ -108,13 +117,16 @@ def nodes_from_listing(listing: dict[str, Any], path: Path) -> Inventory:
         root = str(variables.get(f"{VAR_PREFIX}root") or "/")
         if not root.startswith("/"):
             problems.append(f"{name}: {VAR_PREFIX}root {root!r} is not an absolute path")
+        advertise = str(variables.get(f"{VAR_PREFIX}advertise_address") or "")
+        if advertise and not _is_ip_address(advertise):
+            problems.append(f"{name}: {VAR_PREFIX}advertise_address {advertise!r} is not an "
+                            "IP address")
         unknown = sorted(k for k in variables if k.startswith(VAR_PREFIX)
                          and k[len(VAR_PREFIX):] not in KNOWN_VARS)
         problems += [f"{name}: unknown variable {k} (known: "
                      f"{', '.join(VAR_PREFIX + v for v in KNOWN_VARS)})" for k in unknown]
         nodes.append(Node(name=name, role=role, root=root,
-                          advertise_address=str(variables.get(f"{VAR_PREFIX}advertise_address")
-                                                or ""),
+                          advertise_address=advertise,
                           address=str(variables.get("ansible_host") or name),
                           python=str(variables.get(f"{VAR_PREFIX}python") or "python3"),
                           demo=str(variables.get(f"{VAR_PREFIX}demo") or ""),

@@ -75,7 +75,13 @@ def _timestamp(text: Any) -> float | None:
 
 
 def _reason(res: dict[str, Any]) -> str:
-    for key in ("msg", "stderr", "module_stderr", "stdout"):
+    """Why a task failed, in the most telling words: once the wizard ran on the node (an
+    rc is there), its own stderr says why; Ansible's msg then only says that it failed
+    ("Task failed: Action failed: Unknown error." for a failed_when)."""
+    ran = res.get("rc") is not None
+    keys = ("stderr", "msg", "module_stderr", "stdout") if ran else (
+        "msg", "stderr", "module_stderr", "stdout")
+    for key in keys:
         value = res.get(key)
         if value and str(value).strip():
             text = " ".join(str(value).split())
