@@ -415,6 +415,14 @@ def _cmd_check(host: Host, choices: WizardChoices, args: argparse.Namespace) -> 
     from wizard.checks.runner import run_checks
     from wizard.report import check_table, host_summary
 
+    if (args.facts or args.probe) and not args.json:
+        raise UsageError("--facts and --probe add to the JSON report: give --json too")
+    if args.probe:
+        from wizard.kubeadm.join_command import validate_endpoint
+
+        problem = validate_endpoint(args.probe)
+        if problem:
+            raise UsageError(f"--probe {args.probe}: {problem}")
     results = run_checks(host, choices)
     if args.json:
         report = {"host": host_summary(host, choices), "checks": [r.to_json() for r in results]}

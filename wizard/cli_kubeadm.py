@@ -61,6 +61,9 @@ def cmd_kubeadm(host: Host, choices: WizardChoices, args: argparse.Namespace,
         return 0
     if action not in ("init", "join"):
         raise usage_error("kubeadm needs an action: init, join or join-command")
+    if action == "init" and choices.role == "worker":
+        raise usage_error("kubeadm init makes this node the first control plane, but its role "
+                          "is worker (--role or the answers): give --role control-plane")
     secrets = None
     if action == "join":
         found = find_join_commands(sys.stdin.read())

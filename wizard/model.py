@@ -106,8 +106,21 @@ class WizardChoices:
         try:
             data = yaml.safe_load(text) or {}
         except yaml.YAMLError as error:
-            raise AnswersError(f"{path} is not valid YAML: {error}") from None
+            raise AnswersError(f"{path}{_yaml_place(error)}: not valid YAML: "
+                               f"{_yaml_problem(error)}") from None
         return cls.from_dict(data, source=str(path), text=text)
+
+
+def _yaml_place(error: yaml.YAMLError) -> str:
+    """`:LINE:COLUMN` where PyYAML found the problem (its own message spans five lines, with
+    a copy of the line; a usage error is one line, which an editor can jump to)."""
+    mark = getattr(error, "problem_mark", None)
+    return f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    words = [getattr(error, "context", None), getattr(error, "problem", None)]
+    return ": ".join(str(w) for w in words if w) or " ".join(str(error).split())
 
 
 @dataclass

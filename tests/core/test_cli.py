@@ -44,6 +44,10 @@ def test_version_and_help():
     (["route", "get", "192.0.2.1", "--from", "::1"], "not of one address family"),
     (["route", "get", "a\udcffb"], "is not an IP address"),  # a byte that is no UTF-8
     (["serve", "--demo", "ready", "--port", "99999"], "invalid port value"),
+    (["--demo", "ready", "--role", "worker", "kubeadm", "init"], "its role is worker"),
+    (["--demo", "ready", "check", "--facts"], "give --json too"),
+    (["--demo", "ready", "check", "--json", "--probe", "127.0.0.1:99999"],
+     "The port must be a number from 1 to 65535"),
 ])
 def test_usage_errors_exit_2_with_one_line(args, needle):
     done = run_cli(*args)

@@ -500,3 +500,14 @@ def test_installing_a_runtime_puts_it_on_path(tmp_path):
     host.change(["apt-get", "install", "-y", "containerd", "iptables"])
     assert host.which("containerd") and host.which("iptables")
     assert not (_source("rpi4-bookworm") / "root/usr/bin/containerd").exists()
+
+
+def test_many_lookups_on_a_demo_answer_as_one_lookup_each(any_demo, tmp_path):
+    """route_get_many shares one resolver; it must answer exactly as route_get alone."""
+    network = SimulatedHost(any_demo, scratch=tmp_path / "scratch").network
+    own = [address.address for address in network.addresses()][:4]
+    addresses = [*own, "192.0.2.77", "10.96.0.1", "8.8.8.8", "127.0.0.1", "fd00::5", "::1"]
+    for source in (None, *own[:1]):
+        asked = [dst for dst in addresses if source is None or (":" in dst) == (":" in source)]
+        assert network.route_get_many(asked, source) == [network.route_get(dst, source)
+                                                         for dst in asked]

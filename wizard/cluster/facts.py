@@ -82,14 +82,15 @@ def probe_endpoint(host: Host, endpoint: str) -> dict[str, Any]:
     The kernel's own answer (`ip route get`) names the route; the connect says whether the
     API server (or anything) accepts connections there from this node.
     """
-    address, _, port_text = endpoint.rpartition(":")
-    address = address.strip("[]")
+    from wizard.kubeadm.join_command import validate_endpoint
+
     answer: dict[str, Any] = {"endpoint": endpoint}
-    try:
-        port = int(port_text)
-    except ValueError:
-        answer["error"] = f"{endpoint!r} is not HOST:PORT"
+    problem = validate_endpoint(endpoint)  # kubeadm join's own rules for an endpoint
+    if problem:
+        answer["error"] = f"{endpoint!r}: {problem}"
         return answer
+    address, _, port_text = endpoint.strip().rpartition(":")
+    address, port = address.strip("[]"), int(port_text)
     if host.network is None:
         answer["error"] = f"{host.label} is not running: nothing to connect from"
         return answer
