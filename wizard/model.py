@@ -61,6 +61,14 @@ class WizardChoices:
     routes: list[RouteChoice] = field(default_factory=list)
     skipped_fixes: list[str] = field(default_factory=list)
 
+    @property
+    def uses_ipv6(self) -> bool:
+        """Whether kubeadm's preflight treats this node as IPv6 too: dual-stack chosen, or
+        an IPv6 advertise address, pod or service CIDR (a "v4,v6" pair is dual-stack
+        whatever the flag says), which is when kubeadm checks IPv6 forwarding."""
+        return self.dual_stack or any(":" in value for value in (
+            self.advertise_address, self.pod_subnet, self.service_subnet))
+
     def to_dict(self) -> dict[str, Any]:
         return {"version": ANSWERS_VERSION, **asdict(self)}
 

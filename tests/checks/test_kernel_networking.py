@@ -93,6 +93,17 @@ def test_dual_stack_needs_ipv6_forwarding(tmp_path):
     assert "net.ipv6.conf.all.forwarding = 1\nnet.ipv6.conf.default.forwarding = 1\n" in text
 
 
+@pytest.mark.parametrize("choice", [{"pod_subnet": "10.244.0.0/16,fd00:10:244::/56"},
+                                    {"service_subnet": "fd00:10:96::/112"},
+                                    {"advertise_address": "fd00::10"}])
+def test_an_ipv6_address_or_cidr_needs_ipv6_forwarding_without_the_flag(tmp_path, choice):
+    """kubeadm adds its IPv6 forwarding check for any IPv6 advertise address or CIDR,
+    whatever the wizard's dual-stack answer says."""
+    results = bridge_results(demo("ubuntu-vagrant", tmp_path), **choice)
+    assert results[IPV6_ID].status is Status.FAIL
+    assert bridge_results(demo("ubuntu-vagrant", tmp_path))[IPV6_ID].status is Status.SKIP
+
+
 # -------------------------------------------------------- which file wins at boot
 FORWARD_ON = {"net.ipv4.ip_forward": "1"}
 

@@ -93,13 +93,13 @@ def wanted_sysctls(ctx: CheckContext) -> dict[str, str]:
     wanted = {IPV4_FORWARD: "1"}
     if needs_br_netfilter(ctx):
         wanted.update(dict.fromkeys(BRIDGE_KEYS, "1"))
-    if ctx.choices.dual_stack:
+    if ctx.choices.uses_ipv6:
         wanted.update(dict.fromkeys(IPV6_FORWARD, "1"))
     return wanted
 
 
 def _shown_sysctls(ctx: CheckContext) -> list[str]:
-    return [IPV4_FORWARD, *BRIDGE_KEYS, *(IPV6_FORWARD if ctx.choices.dual_stack else ())]
+    return [IPV4_FORWARD, *BRIDGE_KEYS, *(IPV6_FORWARD if ctx.choices.uses_ipv6 else ())]
 
 
 def _why_not_needed(ctx: CheckContext) -> str:
@@ -199,7 +199,7 @@ def _severity(ctx: CheckContext, key: str) -> Status:
     if key in (IPV4_FORWARD, *IPV6_FORWARD):
         return Status.FAIL
     kubeadm_checks = checks_bridge_sysctls(ctx.minor) and (
-        key == BRIDGE_KEYS[0] or ctx.choices.dual_stack)
+        key == BRIDGE_KEYS[0] or ctx.choices.uses_ipv6)
     return Status.FAIL if kubeadm_checks else Status.WARN
 
 
@@ -254,11 +254,11 @@ def sysctls(ctx: CheckContext) -> Iterator[CheckResult]:
                           expected=f"{row.wanted} now and at boot" if row.wanted else
                           "not needed", message=_sysctl_message(ctx, row), lesson=lesson,
                           fixes=fixes)
-    if not ctx.choices.dual_stack:
+    if not ctx.choices.uses_ipv6:
         yield CheckResult(kubeadm_file_check_id(KUBEADM_IPV6_KEY), Status.SKIP,
-                          expected="1 on a dual-stack cluster",
-                          message="not checked: single-stack cluster; kubeadm checks IPv6 "
-                                  "forwarding only when an address or CIDR is IPv6",
+                          expected="1 when an address or CIDR is IPv6",
+                          message="not checked: no IPv6 address or CIDR; kubeadm checks IPv6 "
+                                  "forwarding only when one is IPv6",
                           lesson=FORWARD_LESSON)
 
 
