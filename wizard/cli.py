@@ -14,12 +14,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from wizard import __version__
 
 if TYPE_CHECKING:
-    from pathlib import Path
 
     from wizard.host.base import Host
     from wizard.model import WizardChoices
     from wizard.steps.applied import StartingChoices
-    from wizard.steps.engine import AfterStep, StepOutcome
     from wizard.steps.step import Step
 
 SCREEN_NAMES = ("requirements", "network", "bridge", "runtime", "cgroups", "init", "review")
@@ -300,7 +298,24 @@ def make_host(args: argparse.Namespace) -> Host:
         if not Path(root).is_dir():
             raise UsageError(f"--root {root}: not a directory")
         return Host(root)
-    return Host("/", netns=netns)
+    host = Host("/", netns=netns)
+    if netns is not None:
+        _refuse_missing_namespace(host, netns)
+    return host
+
+
+def _refuse_missing_namespace(host: Host, netns: str) -> None:
+    """A namespace that is not there would leave every network check skipped and the
+    command's exit 1 looking like a failed check: it is a typo, said at once."""
+    from wizard.network.rtnetlink.netns_socket import netns_path
+
+    try:
+        path = netns_path(netns)
+    except OSError as error:
+        raise UsageError(str(error)) from None
+    if not host.exists(path):
+        raise UsageError(f"network namespace {netns!r} does not exist (nothing at {path}; "
+                         "`ip netns list` shows them)")
 
 
 def _refuse_unclear_host(demo: str | None, root: str | None, netns: str | None,
@@ -464,80 +479,17 @@ def _refuse_read_only(host: Host) -> None:
         raise UsageError("changing this host needs root: run it again with sudo")
 
 
-def _check_narration_options(args: argparse.Namespace) -> None:
-    """Refuse, before the plan is even built, what cannot work: a pause with no one at a
-    terminal to end it, a handout of a dry run, a handout nowhere to go."""
-    if args.step and not sys.stdin.isatty():
-        raise UsageError("--step waits for Enter after each step: it needs a terminal")
-    if args.handout and args.dry_run:
-        raise UsageError("--handout records an apply; --dry-run applies nothing "
-                         "(`plan` shows the dry run)")
-    if args.handout is not None:
-        _check_handout_path(args.handout, getattr(args, "answers", None))
-
-
-def _check_handout_path(handout: str, answers: str | None) -> None:
-    """A handout is written after the apply, when a bad path can no longer stop anything:
-    so it is judged first, and never allowed to replace the answers the apply reads."""
-    from pathlib import Path
-
-    if not handout.strip():
-        raise UsageError("--handout needs a file name")
-    path = Path(handout).absolute()
-    if path.is_dir():
-        raise UsageError(f"--handout {handout}: is a directory; name a file in it")
-    if not path.parent.is_dir():
-        raise UsageError(f"--handout {handout}: {path.parent} is not a directory")
-    if answers and path.exists() and path.resolve() == Path(answers).resolve():
-        raise UsageError(f"--handout {handout}: that is the answers file; "
-                         "the handout would replace it")
-
-
-def _narrator(steps: Sequence[Step]) -> AfterStep:
-    """`apply --step`: after each step that did something, say what happened and wait."""
-    from wizard.steps.handout import CHANGED, narration_text
-
-    numbers = {step.id: (number, step) for number, step in enumerate(steps, 1)}
-
-    def after_step(outcome: StepOutcome) -> bool:
-        number, step = numbers[outcome.step_id]
-        print("\n" + narration_text(step, outcome, number, len(steps)), flush=True)
-        if outcome.status not in CHANGED or outcome.failed:
-            return True
-        last = number == len(steps)
-        try:
-            answer = input("Press Enter to finish " if last
-                           else "Press Enter for the next step (q Enter stops here) ")
-        except EOFError:
-            print()
-            return False
-        return answer.strip().lower() not in ("q", "quit")
-
-    return after_step
-
-
-def _write_handout(path: Path, host: Host, choices: WizardChoices, steps: Sequence[Step],
-                   outcomes: Sequence[StepOutcome]) -> None:
-    from wizard.host.files import atomic_write
-    from wizard.kube.versions import resolve_minor
-    from wizard.steps.handout import apply_handout
-
-    target = f"Kubernetes 1.{resolve_minor(choices.kubernetes_version)} · {choices.role}"
-    atomic_write(path, apply_handout(steps, outcomes, host=host.label,
-                                     target=target).encode())
-    print(f"Handout written to {path.absolute()}")
-
-
 def _cmd_apply(host: Host, choices: WizardChoices, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from wizard.checks.base import Status
     from wizard.checks.runner import run_checks
+    from wizard.cli_narration import check_narration_options, narrator, write_handout
     from wizard.report import outcome_text, plan_text
     from wizard.steps import apply_steps, preview
     from wizard.steps.applied import record_applied
 
-    _check_narration_options(args)
+    check_narration_options(args, UsageError)
     steps = _planned_steps(host, choices)
     entries = preview(host, steps)
     print(plan_text(entries))
@@ -555,7 +507,7 @@ def _cmd_apply(host: Host, choices: WizardChoices, args: argparse.Namespace) -> 
         if done < total:
             print(f"[{done + 1}/{total}] {title}", file=sys.stderr)
 
-    after_step = _narrator(steps) if args.step and not args.dry_run else None
+    after_step = narrator(steps) if args.step and not args.dry_run else None
     outcomes = apply_steps(host, steps, dry_run=args.dry_run, progress=progress,
                            after_step=after_step)
     print(outcome_text(outcomes))
@@ -569,7 +521,7 @@ def _cmd_apply(host: Host, choices: WizardChoices, args: argparse.Namespace) -> 
         print(f"The choices this apply used are kept in {kept}: the next session on this "
               "host starts from them.")
     if args.handout:
-        _write_handout(Path(args.handout), host, choices, steps, outcomes)
+        write_handout(Path(args.handout), host, choices, steps, outcomes)
     after = run_checks(host, choices)
     reboot = [r.id for r in after if r.after_reboot]
     if reboot:

@@ -46,6 +46,7 @@ def test_version_and_help():
     (["serve", "--demo", "ready", "--port", "99999"], "invalid port value"),
     (["--demo", "ready", "--role", "worker", "kubeadm", "init"], "its role is worker"),
     (["--demo", "ready", "check", "--facts"], "give --json too"),
+    (["check", "--netns", "kw-no-such-namespace"], "'kw-no-such-namespace' does not exist"),
     (["--demo", "ready", "check", "--json", "--probe", "127.0.0.1:99999"],
      "The port must be a number from 1 to 65535"),
 ])
