@@ -35,6 +35,15 @@ def test_routes_filters_by_table_and_family(scenario):
     assert ours == scenario.ip_json("-4", "route", "show", "table", "52")
 
 
+def test_table_0_is_every_table_as_ip_says(scenario):
+    every = json.loads(wizard("routes", "--netns", scenario.name, "--json").stdout)
+    zero = json.loads(wizard("routes", "--netns", scenario.name, "--table", "0",
+                             "--json").stdout)
+    assert zero == every
+    assert len(scenario.ip_json("route", "show", "table", "0")) == len(
+        scenario.ip_json("route", "show", "table", "all"))
+
+
 def test_route_get_matches_the_kernel(scenario):
     queries = [dst for dst, _ in scenario.random_queries(2, 40)]
     done = wizard("route", "get", *queries, "--netns", scenario.name, "--json")
@@ -54,6 +63,7 @@ def test_route_get_matches_the_kernel(scenario):
     (["routes", "--netns", "kwt-missing-ns"], "network namespace 'kwt-missing-ns' does not exist"),
     (["route", "get", "not-an-ip", "--demo", "ready"], "'not-an-ip' is not an IP address"),
     (["routes", "--root", "/tmp"], "is not a running system"),
+    (["routes", "--demo", "ready", "--table", "4294967296"], "table id 4294967296 is invalid"),
 ])
 def test_errors_are_one_line(args, message):
     done = wizard(*args)

@@ -156,9 +156,16 @@ def _reverse_lookup(names: Mapping[int, str], text: str, what: str) -> int:
         raise ValueError(f"unknown {what} {text!r}") from None
 
 
+TABLE_ID_MAX = 2**32 - 1
+"""Table ids are 32-bit (RTA_TABLE); iproute2 refuses a larger one."""
+
+
 def table_id(name: str | int) -> int:
     """The numeric id of a routing table given as a name (``main``) or number (``"52"``)."""
-    return name if isinstance(name, int) else _reverse_lookup(_table_names(), name, "table")
+    number = name if isinstance(name, int) else _reverse_lookup(_table_names(), name, "table")
+    if not 0 <= number <= TABLE_ID_MAX:
+        raise ValueError(f"table id {number} is invalid (0 to {TABLE_ID_MAX})")
+    return number
 
 
 def _flag_names(flags: int, table: Sequence[tuple[int, str]]) -> list[str]:
