@@ -254,7 +254,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     except BrokenPipeError:
         raise
     except OSError as error:  # a missing namespace, a refused netlink request, ...
-        raise UsageError(error.strerror or str(error)) from None
+        reason = error.strerror or str(error)
+        # "Not a directory" alone does not say which: the path the system refused does.
+        raise UsageError(f"{error.filename}: {reason}" if error.filename and error.strerror
+                         else reason) from None
     except Exception as error:
         if isinstance(error, _operator_errors()):
             raise UsageError(str(error)) from None

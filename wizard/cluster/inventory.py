@@ -35,7 +35,10 @@ KNOWN_VARS = ("root", "role", "advertise_address", "python", "demo", "home")
 _STRICT = {"LC_ALL": "C.UTF-8", "LANG": "C.UTF-8",  # Ansible refuses any other encoding
            "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True",
            "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "True",
-           "ANSIBLE_NOCOLOR": "True", "ANSIBLE_DEPRECATION_WARNINGS": "False"}
+           "ANSIBLE_NOCOLOR": "True", "ANSIBLE_DEPRECATION_WARNINGS": "False",
+           # Python's warnings from Ansible's own libraries (cryptography's deprecations)
+           # say nothing of the inventory, and would end up in the reason told the operator.
+           "PYTHONWARNINGS": "ignore"}
 
 
 class InventoryError(ValueError):

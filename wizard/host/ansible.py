@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 # Settings for every run: no colour codes in messages, no .retry files beside the
-# operator's playbooks, the interpreter found without a warning per host, and the UTF-8
-# locale Ansible insists on.
-ANSIBLE_ENV = {"LC_ALL": "C.UTF-8", "LANG": "C.UTF-8",
+# operator's playbooks, the interpreter found without a warning per host, the UTF-8
+# locale Ansible insists on, and no Python warnings from Ansible's own libraries in the
+# output a failed run is explained from (Ansible's [WARNING]s are its own and stay).
+ANSIBLE_ENV = {"LC_ALL": "C.UTF-8", "LANG": "C.UTF-8", "PYTHONWARNINGS": "ignore",
                "ANSIBLE_NOCOLOR": "True", "ANSIBLE_RETRY_FILES_ENABLED": "False",
                "ANSIBLE_PYTHON_INTERPRETER": "auto_silent",
                "ANSIBLE_DEPRECATION_WARNINGS": "False", "ANSIBLE_SYSTEM_WARNINGS": "False"}
