@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from wizard import __version__
 
 if TYPE_CHECKING:
-
     from wizard.host.base import Host
     from wizard.model import WizardChoices
     from wizard.steps.applied import StartingChoices

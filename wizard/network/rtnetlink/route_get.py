@@ -38,10 +38,10 @@ def lookup_error_result(code: int, dst: str, src: str | None = None, *,
                         source_refused: bool = False) -> dict[str, Any]:
     """The answer for a lookup that ended in a reject: type and the kernel's error text.
 
-    With ``source_refused`` the kernel turned the source down before any route was looked
-    at (an address this host does not have, or one no packet may come from): the errno is
-    the same as a blackhole's or an unreachable route's, so the answer carries
-    ``"cause": "source"`` and no route type.
+    With ``source_refused`` the kernel turned the source down (an address this host does
+    not have, or one no packet may leave with, such as loopback out of another device):
+    the errno is the same as a blackhole's or an unreachable route's, so the answer
+    carries ``"cause": "source"`` and no route type.
     """
     result: dict[str, Any] = {"dst": dst} if source_refused else {
         "type": _ERRNO_TYPES[code], "dst": dst}
@@ -127,12 +127,11 @@ def _refused_for_the_source(session: _Session, dsts: list[str], src: str | None,
               if isinstance(reply, NetlinkError) and reply.errno in _SOURCE_ERRNOS]
     if not failed:
         return set()
-    again = session.request_many(RTM_GETROUTE, [_route_get_request(dsts[index], None)
-                                                for index in failed] + [
-        _route_get_request(src, None)])
+    without_source = [_route_get_request(dsts[index], None) for index in failed]
+    again = session.request_many(RTM_GETROUTE, [*without_source, _route_get_request(src, None)])
+    source_answer = again.pop()  # the last request: the source address itself
     # Only IPv4 refuses a source this host does not have (__ip_dev_find()); IPv6 does not.
-    own_source = _is_local_answer(again.pop())
-    foreign_source = ":" not in src and not own_source
+    foreign_source = ":" not in src and not _is_local_answer(source_answer)
     refused = set()
     for index, reply in zip(failed, again, strict=True):
         first = cast(NetlinkError, replies[index]).errno
