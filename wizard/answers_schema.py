@@ -38,7 +38,8 @@ def _cidr(value: Any) -> str | None:
     return None
 
 
-def _address_or_empty(value: Any) -> str | None:
+def address_or_empty(value: Any) -> str | None:
+    """What is wrong with an address answer (empty is fine: the wizard picks one), or None."""
     if value == "":
         return None
     try:
@@ -67,7 +68,7 @@ def text_fields(roles: tuple[str, ...], runtimes: tuple[str, ...],
     """The text answers and how each is checked beyond being text (None: any text)."""
     return {
         "role": _choice(roles), "kubernetes_version": _version_or_empty,
-        "advertise_address": _address_or_empty, "node_name": None,
+        "advertise_address": address_or_empty, "node_name": None,
         "control_plane_endpoint": None, "pod_subnet": _cidr, "service_subnet": _cidr,
         "dns_domain": None, "cni": _choice(cnis), "runtime": _choice(runtimes),
         "cri_socket": None, "cgroup_driver": _choice(("systemd", "cgroupfs")),

@@ -17,11 +17,12 @@ mean here exactly what it means to ansible-playbook. The wizard only interprets 
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from wizard.answers_schema import address_or_empty
 
 if TYPE_CHECKING:
     from wizard.host.base import Host
@@ -92,14 +93,6 @@ def _members(listing: dict[str, Any], group: str, seen: set[str] | None = None) 
     return found
 
 
-def _is_ip_address(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
 def nodes_from_listing(listing: dict[str, Any], path: Path) -> Inventory:
     """The nodes in `ansible-inventory --list` output (pure: the tests feed it directly)."""
     hostvars = (listing.get("_meta") or {}).get("hostvars") or {}
@@ -121,9 +114,9 @@ def nodes_from_listing(listing: dict[str, Any], path: Path) -> Inventory:
         if not root.startswith("/"):
             problems.append(f"{name}: {VAR_PREFIX}root {root!r} is not an absolute path")
         advertise = str(variables.get(f"{VAR_PREFIX}advertise_address") or "")
-        if advertise and not _is_ip_address(advertise):
-            problems.append(f"{name}: {VAR_PREFIX}advertise_address {advertise!r} is not an "
-                            "IP address")
+        wrong = address_or_empty(advertise)  # the same rule as the answer it overrides
+        if wrong:
+            problems.append(f"{name}: {VAR_PREFIX}advertise_address {advertise!r} {wrong}")
         unknown = sorted(k for k in variables if k.startswith(VAR_PREFIX)
                          and k[len(VAR_PREFIX):] not in KNOWN_VARS)
         problems += [f"{name}: unknown variable {k} (known: "
