@@ -300,24 +300,20 @@ def make_host(args: argparse.Namespace) -> Host:
         if not Path(root).is_dir():
             raise UsageError(f"--root {root}: not a directory")
         return Host(root)
-    host = Host("/", netns=netns)
     if netns is not None:
-        _refuse_missing_namespace(host, netns)
-    return host
+        _refuse_missing_namespace(netns)
+    return Host("/", netns=netns)
 
 
-def _refuse_missing_namespace(host: Host, netns: str) -> None:
+def _refuse_missing_namespace(netns: str) -> None:
     """A namespace that is not there would leave every network check skipped and the
     command's exit 1 looking like a failed check: it is a typo, said at once."""
-    from wizard.network.rtnetlink.netns_socket import netns_path
+    from wizard.network.rtnetlink.netns_socket import require_netns
 
     try:
-        path = netns_path(netns)
+        require_netns(netns)
     except OSError as error:
-        raise UsageError(str(error)) from None
-    if not host.exists(path):
-        raise UsageError(f"network namespace {netns!r} does not exist (nothing at {path}; "
-                         "`ip netns list` shows them)")
+        raise UsageError(error.strerror or str(error)) from None
 
 
 def _refuse_unclear_host(demo: str | None, root: str | None, netns: str | None,

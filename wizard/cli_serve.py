@@ -28,10 +28,10 @@ DEFAULT_PORT = 8000
 
 def port(text: str) -> int:
     """A TCP port a server can listen on (argparse turns the ValueError into a usage error)."""
-    port = int(text)
-    if not 1 <= port <= 65535:
+    number = int(text)
+    if not 1 <= number <= 65535:
         raise ValueError(text)
-    return port
+    return number
 
 
 def add_serve_command(sub: Callable[[str, str], argparse.ArgumentParser]) -> None:

@@ -63,7 +63,7 @@ def _libc() -> ctypes.CDLL:
 
 def require_netns(netns: str) -> str:
     """The namespace's path, or NetnsNotFoundError saying it does not exist."""
-    path = netns_path(netns)
+    path = _netns_path(netns)
     if not os.path.exists(path):
         raise NetnsNotFoundError(
             errno.ENOENT,
@@ -74,8 +74,7 @@ def require_netns(netns: str) -> str:
     return path
 
 
-def netns_path(netns: str) -> str:
-    """Where `ip netns` keeps the namespace NAME (a path is taken as it is)."""
+def _netns_path(netns: str) -> str:
     if "/" in netns:
         return netns
     if netns in ("", ".", ".."):
