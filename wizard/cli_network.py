@@ -71,11 +71,9 @@ def cmd_routes(host: Host, args: argparse.Namespace) -> int:
     table = network_of(host).routes(args.family)
     if args.table != "all":
         try:
-            wanted = table_id(args.table)
+            table = table.filter(table=table_id(args.table))
         except (KeyError, ValueError) as error:
             raise UsageError(f"--table {args.table}: {error}") from None
-        if wanted != 0:  # 0 is RT_TABLE_UNSPEC: every table, as `ip route show table 0`
-            table = table.filter(table=wanted)
     if args.json:
         write_iproute_json(table, sys.stdout)
         sys.stdout.write("\n")

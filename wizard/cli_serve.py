@@ -12,6 +12,7 @@ told otherwise, and serves the live host only with --allow-live.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import shlex
 import shutil
 import signal
@@ -34,10 +35,29 @@ def port(text: str) -> int:
     return number
 
 
+def listen_address(text: str) -> str:
+    """An address to listen on: an IP literal or ``localhost``.
+
+    A name would be resolved through the system's resolver before the server could say it
+    is wrong ("Name or service not known"); a classroom binds to an address it knows.
+    """
+    address = text.strip("[]")
+    if address != "localhost":
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not an address: give an IP address (0.0.0.0 or :: for every "
+                "interface) or localhost") from None
+    return address
+
+
 def add_serve_command(sub: Callable[[str, str], argparse.ArgumentParser]) -> None:
     serve = sub("serve", "serve the wizard to web browsers (a classroom), with textual-serve")
-    serve.add_argument("--host", default=DEFAULT_HOST, dest="bind",
-                       help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
+    serve.add_argument("--host", type=listen_address, default=DEFAULT_HOST, dest="bind",
+                       metavar="ADDRESS",
+                       help=f"address to listen on: {DEFAULT_HOST} (the default) for this "
+                       "machine only, 0.0.0.0 or :: for every interface")
     serve.add_argument("--port", type=port, default=DEFAULT_PORT,
                        help=f"port to listen on (default {DEFAULT_PORT})")
     serve.add_argument("--allow-live", action="store_true",
@@ -71,7 +91,8 @@ def cmd_serve(args: argparse.Namespace, usage_error: type[Exception]) -> int:
                                     getattr(args, "lang", None)), host=args.bind,
                     port=args.port, title="kubeadm-wizard",
                     templates_path=asset("serve"))
-    print(f"Serving kubeadm-wizard on http://{args.bind}:{args.port} "
+    shown = f"[{args.bind}]" if ":" in args.bind else args.bind  # an IPv6 address in a URL
+    print(f"Serving kubeadm-wizard on http://{shown}:{args.port} "
           f"({'demo ' + demo if demo else 'this machine'}); Ctrl+C stops it.", file=sys.stderr)
     shutil.rmtree(_sessions_dir(), ignore_errors=True)  # copies a killed session left behind
     try:

@@ -44,6 +44,9 @@ def test_version_and_help():
     (["route", "get", "192.0.2.1", "--from", "::1"], "not of one address family"),
     (["route", "get", "a\udcffb"], "is not an IP address"),  # a byte that is no UTF-8
     (["serve", "--demo", "ready", "--port", "99999"], "invalid port value"),
+    # Judged as text: a name would have been looked up by the system's resolver.
+    (["serve", "--demo", "ready", "--host", "not-a-host.invalid"], "is not an address"),
+    (["check", "--demo", "a" * 300], "unknown demo 'aaaa"),
     (["--demo", "ready", "--role", "worker", "kubeadm", "init"], "its role is worker"),
     (["--demo", "ready", "check", "--facts"], "give --json too"),
     (["check", "--netns", "kw-no-such-namespace"], "'kw-no-such-namespace' does not exist"),

@@ -245,6 +245,14 @@ def test_filter_prefix_and_match_agree_with_ip_root_and_match(scenario: Netns) -
         assert ours == theirs
 
 
+def test_table_0_is_every_table_as_ip_says(scenario: Netns) -> None:
+    # The CLI's --table and the TUI's filter box both pass the operator's word through here.
+    routes = dump_routes(scenario.name, family=socket.AF_INET)
+    theirs = [r["dst"] for r in scenario.ip_json("-4", "route", "show", "table", "0")]
+    for every in (0, "0", "unspec"):
+        assert [route.dst for route in routes.filter(table=every)] == theirs
+
+
 def test_filter_text_dev_family_and_sort(scenario: Netns) -> None:
     routes = dump_routes(scenario.name)
     on_br0 = routes.filter(dev="br0")

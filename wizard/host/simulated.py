@@ -72,10 +72,12 @@ class SimulatedHost(Host):
     kind = "demo"
 
     def __init__(self, name: str, *, scratch: Path | None = None, reset: bool = False) -> None:
-        source = asset("demos", name)
-        if not (source / "host.yaml").is_file():
+        # Judged by the shipped names, not by the path: a name too long for the file
+        # system, or one with a slash, is an unknown demo, not an OSError.
+        if name not in demo_names():
             raise UnknownDemoError(
                 f"unknown demo {name!r}; choose one of: {', '.join(demo_names())}")
+        source = asset("demos", name)
         self.name = name
         self.scratch = scratch or cache_home() / "kubeadm-wizard" / "demos" / name
         laid_out = None

@@ -436,6 +436,8 @@ class RouteTable(Sequence[Route]):
         if table is None:
             return None
         wanted = table_id(table)
+        if wanted == 0:  # RT_TABLE_UNSPEC: every table, as `ip route show table 0`
+            return None
         return lambda _row, record: record[6] == wanted
 
     def _dev_check(self, dev: str | None) -> _Check | None:
