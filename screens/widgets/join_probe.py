@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import Button, Static
 
 from screens.widgets.kubeadm_join_form import JoinForm
-from wizard.kubeadm.run import EndpointProbe, probe_endpoint
+from wizard.kubeadm.endpoint_probe import EndpointProbe, probe_endpoint
 
 
 class JoinProbe(Vertical):
@@ -52,5 +52,5 @@ class JoinProbe(Vertical):
         message.stop()
         probe = message.probe
         mark = "✔ " if probe.connected else "✘ " if probe.ran else ""
-        text = "\n".join(filter(None, (probe.route, mark + probe.message)))
+        text = "\n".join(filter(None, (probe.route_text, mark + probe.message)))
         self.query_one("#join-probe-result", Static).update(text)

@@ -15,7 +15,7 @@ from wizard.host.base import Host
 from wizard.host.commands import CommandResult
 from wizard.host.network import Address, NetworkView
 from wizard.host.simulated import SimulatedHost
-from wizard.kubeadm.run import probe_endpoint
+from wizard.kubeadm.endpoint_probe import probe_endpoint
 from wizard.model import WizardChoices
 from wizard.steps.engine import apply_steps
 
@@ -162,9 +162,9 @@ def test_the_endpoint_probe_connects_and_names_a_refusal(tmp_path, live_root):
         port = server.getsockname()[1]
         ok = probe_endpoint(host, f"127.0.0.1:{port}")
     assert ok.connected and ok.message == f"TCP connect to 127.0.0.1 port {port} succeeded"
-    assert ok.route == "no route lookup on this host"
+    assert ok.route_text == "no route lookup on this host"
     refused = probe_endpoint(host, f"127.0.0.1:{port}")
-    assert not refused.connected and "Connection refused" in refused.message
+    assert not refused.connected and "connection refused (the host answered" in refused.message
     assert "Leave out the scheme" in probe_endpoint(host, "https://x:6443").message
     assert not probe_endpoint(Host(tmp_path), "10.0.0.1:6443").ran
 
@@ -181,7 +181,7 @@ def test_the_probe_reports_the_route_the_kernel_would_take(tmp_path, live_root):
         server.bind(("127.0.0.1", 0))
         server.listen()
         probe = probe_endpoint(host, f"127.0.0.1:{server.getsockname()[1]}")
-    assert probe.route == "route to 127.0.0.1: via 192.168.1.1 dev eth0 src 192.168.1.20"
+    assert probe.route_text == "route to 127.0.0.1: via 192.168.1.1 dev eth0 src 192.168.1.20"
 
 
 @pytest.mark.parametrize("demo", ["ubuntu-vagrant", "ready"])

@@ -14,6 +14,7 @@ from wizard.i18n import N_
 from wizard.kube.versions import KubeVersion, skew_problems
 from wizard.kubeadm.cni import cni_subnet_warning, get_cni
 from wizard.kubeadm.config import subnet_problems, validate
+from wizard.kubeadm.endpoint_probe import probe_endpoint
 from wizard.kubeadm.plan import (
     Installed,
     config_preview,
@@ -23,7 +24,6 @@ from wizard.kubeadm.plan import (
     package_steps,
     params_from_choices,
 )
-from wizard.kubeadm.run import probe_endpoint
 from wizard.kubeadm.subnets import SubnetReport, subnet_conflicts
 from wizard.model import JoinSecrets
 
@@ -197,6 +197,6 @@ def join_endpoint(ctx: CheckContext) -> CheckResult | None:
         return CheckResult("JoinEndpoint", Status.SKIP, observed=ctx.choices.join_endpoint,
                            message=f"not checked: {probe.message}", lesson=lesson)
     return CheckResult("JoinEndpoint", Status.PASS if probe.connected else Status.FAIL,
-                       observed="; ".join(filter(None, (probe.route, probe.message))),
+                       observed="; ".join(filter(None, (probe.route_text, probe.message))),
                        expected="a route to the API server and an open TCP port",
                        message="" if probe.connected else probe.message, lesson=lesson)

@@ -123,15 +123,15 @@ def control_plane_reachable(results: dict[str, NodeResult],
         route = probe.get("route") or {}
         via = (f" via {route.get('gateway')}" if route.get("gateway") else "") + (
             f" dev {route['dev']}" if route.get("dev") else "")
-        if "error" in probe:
+        if not probe.get("ran"):
             found.append(ClusterResult("ControlPlaneReachable", Status.SKIP,
-                                       f"{name}: {probe['error']}", [name]))
+                                       f"{name}: {probe.get('message')}", [name]))
         elif route.get("error"):
             found.append(ClusterResult("ControlPlaneReachable", Status.FAIL,
                                        f"{name}: no route to {endpoint}: {route['error']}",
                                        [name]))
         elif not (probe.get("connect") or {}).get("ok"):
-            reason = (probe.get("connect") or {}).get("reason", "not tried")
+            reason = (probe.get("connect") or {}).get("reason") or probe.get("message")
             found.append(ClusterResult("ControlPlaneReachable", Status.FAIL,
                                        f"{name} -> {endpoint}{via}: {reason}", [name]))
         else:

@@ -40,7 +40,9 @@ def node_facts(host: Host, probe: str | None = None) -> dict[str, Any]:
     facts["versions"] = {name: str(tools[name].version) if tools[name].version else None
                          for name in ("kubeadm", "kubelet")}
     if probe:
-        facts["probe"] = probe_endpoint(host, probe)
+        from wizard.kubeadm.endpoint_probe import probe_endpoint
+
+        facts["probe"] = probe_endpoint(host, probe).to_json()
     facts["clock"] = time.time()  # last, so it is as close as can be to the task's end
     return facts
 
@@ -75,37 +77,3 @@ def _network_facts(host: Host) -> tuple[dict[str, str], list[dict[str, Any]], st
     return macs, [{"network": str(u.network), "kind": u.kind, "where": u.where, "dev": u.dev}
                   for u in used], note
 
-
-def probe_endpoint(host: Host, endpoint: str) -> dict[str, Any]:
-    """The route this node would take to the endpoint, and a TCP connect to it.
-
-    The kernel's own answer (`ip route get`) names the route; the connect says whether the
-    API server (or anything) accepts connections there from this node.
-    """
-    from wizard.kubeadm.join_command import validate_endpoint
-
-    answer: dict[str, Any] = {"endpoint": endpoint}
-    problem = validate_endpoint(endpoint)  # kubeadm join's own rules for an endpoint
-    if problem:
-        answer["error"] = f"{endpoint!r}: {problem}"
-        return answer
-    address, _, port_text = endpoint.strip().rpartition(":")
-    address, port = address.strip("[]"), int(port_text)
-    if host.network is None:
-        answer["error"] = f"{host.label} is not running: nothing to connect from"
-        return answer
-    try:
-        ipaddress.ip_address(address)
-    except ValueError:
-        answer["route_error"] = f"{address} is a name; the connect below resolves it"
-    else:
-        try:
-            route = host.network.route_get(address)
-            answer["route"] = {key: route.get(key) for key in (
-                "dst", "dev", "gateway", "prefsrc", "type", "error") if route.get(key)}
-        except (OSError, ValueError) as error:
-            answer["route_error"] = getattr(error, "strerror", None) or str(error)
-    connected = host.tcp_connect(address, port)
-    if connected is not None:
-        answer["connect"] = connected.to_json()
-    return answer

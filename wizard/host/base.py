@@ -293,14 +293,16 @@ class Host:
     # ------------------------------------------------------------------- network, ports
     def listening_ports(self) -> list[ListeningPort] | None:
         """Listening TCP sockets, or None when this host has no running system to ask."""
-        return live_listening_ports() if self.kind == "live" else None
+        return live_listening_ports(self.netns) if self.kind == "live" else None
 
     def tcp_connect(self, address: str, port: int, *, timeout: float = 3.0) -> TcpProbe | None:
         """Open (and close) a TCP connection from this host, or None without a running system.
 
         A worker's `kubeadm join` needs exactly this to succeed towards the API server.
         """
-        return tcp_probe(address, port, timeout=timeout) if self.kind == "live" else None
+        if self.kind != "live":
+            return None
+        return tcp_probe(address, port, timeout=timeout, netns=self.netns)
 
     @cached_property
     def network(self) -> NetworkView | None:

@@ -8,7 +8,7 @@ import socket
 import time
 from dataclasses import dataclass
 
-_PROC_NET_TCP = ("/proc/net/tcp", "/proc/net/tcp6")
+_PROC_NET_TCP = ("tcp", "tcp6")
 _TCP_LISTEN = "0A"
 
 
@@ -24,17 +24,23 @@ class ListeningPort:
         return f"{self.address}:{self.port} held by {owner}"
 
 
-def live_listening_ports() -> list[ListeningPort]:
-    """TCP listeners on the running machine, with the owning process where we may see it.
+def live_listening_ports(netns: str | None = None) -> list[ListeningPort]:
+    """TCP listeners on the running machine (or in ``netns``), with the owning process where
+    we may see it.
 
-    psutil names the owner. The copy of the wizard that `cluster check` sends to a node
-    carries no compiled modules, so without psutil the kernel's /proc/net/tcp tables give the
-    ports (without their owners) instead.
+    psutil names the owners in the wizard's own namespace. Another namespace's tables are
+    read on a thread that has joined it, through /proc/thread-self (/proc/net is the main
+    thread's, and psutil reads that). The copy of the wizard that `cluster check` sends to a
+    node carries no compiled modules, so without psutil the same tables give the ports there.
     """
+    if netns is not None:
+        from wizard.network.rtnetlink.netns_socket import run_in_netns
+
+        return run_in_netns(netns, lambda: _listening_ports("/proc/thread-self/net"))
     try:
         import psutil
     except ImportError:
-        return _proc_listening_ports()
+        return _listening_ports("/proc/self/net")
 
     found: list[ListeningPort] = []
     for conn in psutil.net_connections(kind="tcp"):
@@ -50,21 +56,53 @@ def live_listening_ports() -> list[ListeningPort]:
     return found
 
 
-def _proc_listening_ports() -> list[ListeningPort]:
-    found: list[ListeningPort] = []
+def _listening_ports(net_dir: str) -> list[ListeningPort]:
+    listeners: list[tuple[int, str, str]] = []
     for table in _PROC_NET_TCP:
         try:
-            with open(table, encoding="ascii") as handle:
+            with open(f"{net_dir}/{table}", encoding="ascii") as handle:
                 rows = handle.read().splitlines()[1:]
         except OSError:
             continue
         for row in rows:
             fields = row.split()
-            if len(fields) < 4 or fields[3] != _TCP_LISTEN:
+            if len(fields) < 10 or fields[3] != _TCP_LISTEN:
                 continue
             hex_address, _, hex_port = fields[1].partition(":")
-            found.append(ListeningPort(int(hex_port, 16), _proc_address(hex_address), None, ""))
+            listeners.append((int(hex_port, 16), _proc_address(hex_address), fields[9]))
+    owners = _socket_owners({inode for *_, inode in listeners})
+    found = []
+    for port, address, inode in listeners:
+        pid, name = owners.get(inode, (None, ""))
+        found.append(ListeningPort(port, address, pid, name))
     return found
+
+
+def _socket_owners(inodes: set[str]) -> dict[str, tuple[int, str]]:
+    """Socket inode -> (pid, process name), from the processes' open file descriptors (as
+    psutil and ss find them); processes we may not look into leave their sockets ownerless."""
+    owners: dict[str, tuple[int, str]] = {}
+    wanted = {f"socket:[{inode}]": inode for inode in inodes}
+    for entry in os.scandir("/proc"):
+        if not wanted or not entry.name.isdigit():
+            continue
+        try:
+            descriptors = os.listdir(f"/proc/{entry.name}/fd")
+            for fd in descriptors:
+                inode = wanted.pop(os.readlink(f"/proc/{entry.name}/fd/{fd}"), None)
+                if inode is not None:
+                    owners[inode] = (int(entry.name), _process_name(entry.name))
+        except OSError:  # gone meanwhile, or not ours to see
+            continue
+    return owners
+
+
+def _process_name(pid: str) -> str:
+    try:
+        with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as handle:
+            return handle.read().strip()
+    except OSError:
+        return ""
 
 
 def _proc_address(hex_address: str) -> str:
@@ -90,9 +128,17 @@ class TcpProbe:
                 "reason": self.reason, "seconds": round(self.seconds, 3)}
 
 
-def tcp_probe(address: str, port: int, *, timeout: float = 3.0) -> TcpProbe:
+def tcp_probe(address: str, port: int, *, timeout: float = 3.0,
+              netns: str | None = None) -> TcpProbe:
     """Connect and close at once; "connection refused" means the host answered but nothing
-    listens, a timeout means the packets got no answer (a firewall, a wrong route)."""
+    listens, a timeout means the packets got no answer (a firewall, a wrong route).
+
+    With ``netns`` the connection leaves from that namespace, as the node's would.
+    """
+    if netns is not None:
+        from wizard.network.rtnetlink.netns_socket import run_in_netns
+
+        return run_in_netns(netns, lambda: tcp_probe(address, port, timeout=timeout))
     start = time.monotonic()
     try:
         with socket.create_connection((address, port), timeout=timeout):

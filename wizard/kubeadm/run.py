@@ -6,8 +6,6 @@ A PhaseTracker turns kubeadm's `[phase]` prefixes into progress, and at the end 
 reads the whole output once more to say whether it worked, where it stopped, the likely cause
 and the wizard screen that fixes it, and to extract the join commands kubeadm printed. Those
 keep their real secrets, in memory only, because the operator needs them on the next node.
-Before a join, `probe_endpoint` looks up the route to the API server and opens its TCP port,
-which names in seconds what kubeadm would only report after minutes of retries.
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import socket
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -26,7 +23,7 @@ from typing import TYPE_CHECKING
 from wizard.host.stream import StreamedCommand
 from wizard.kubeadm.config import KubeadmConfigParams, build_documents, kubeadm_command, render_yaml
 from wizard.kubeadm.diagnose import Advice, diagnose
-from wizard.kubeadm.join_command import JoinCommand, find_join_commands, validate_endpoint
+from wizard.kubeadm.join_command import JoinCommand, find_join_commands
 from wizard.kubeadm.phases import PhaseTracker, clean_line, phase_of
 from wizard.kubeadm.plan import CONFIG_PATH, RESET_COMMAND
 from wizard.kubeadm.secrets import mask_secrets
@@ -43,9 +40,6 @@ TOKEN_LIFETIME = timedelta(hours=24)
 
 CERTIFICATE_KEY_LIFETIME = timedelta(hours=2)
 """How long the certificates uploaded with --upload-certs stay in the kubeadm-certs Secret."""
-
-CONNECT_TIMEOUT = 3.0
-"""Seconds to wait for the API server's TCP port before a join."""
 
 _CERTIFICATE_KEY_ANNOUNCED = "Using certificate key:"
 _HEX64_RE = re.compile(r"[0-9a-fA-F]{64}")
@@ -250,62 +244,3 @@ def upload_certificates(host: Host) -> str | None:
             return key
     return None
 
-
-@dataclass(frozen=True)
-class EndpointProbe:
-    """The route to an API server endpoint and whether a TCP connection to it opened."""
-
-    endpoint: str
-    ran: bool
-    route: str
-    connected: bool
-    message: str
-
-
-def probe_endpoint(host: Host, endpoint: str, *, timeout: float = CONNECT_TIMEOUT) -> EndpointProbe:
-    """Look up the route to the endpoint and open (then close) a TCP connection to it.
-
-    kubeadm join's first act is to fetch the cluster-info ConfigMap from this endpoint; when
-    that fails it retries for minutes before it says why, so the wizard asks first.
-    """
-    problem = validate_endpoint(endpoint)
-    if problem:
-        return EndpointProbe(endpoint, False, "", False, problem)
-    if host.kind != "live":
-        return EndpointProbe(endpoint, False, "", False,
-                             f"not run: {host.label} is not a running system")
-    name, _, port = endpoint.strip().rpartition(":")
-    name = name.strip("[]")
-    try:
-        infos = socket.getaddrinfo(name, int(port), type=socket.SOCK_STREAM)
-    except OSError as error:
-        return EndpointProbe(endpoint, True, "", False, f"{name} does not resolve: {error}")
-    address = str(infos[0][4][0])  # an IPv4/IPv6 sockaddr's host is always text
-    route = _route_to(host, address)
-    try:
-        with socket.create_connection((address, int(port)), timeout=timeout):
-            pass
-    except OSError as error:
-        reason = error.strerror or str(error) or type(error).__name__
-        return EndpointProbe(endpoint, True, route, False,
-                             f"TCP connect to {address} port {port} failed: {reason}")
-    return EndpointProbe(endpoint, True, route, True,
-                         f"TCP connect to {address} port {port} succeeded")
-
-
-def _route_to(host: Host, address: str) -> str:
-    """`ip route get ADDRESS` in words, or why the lookup could not be made."""
-    try:
-        view = getattr(host, "network", None)
-        if view is None:
-            return "no route lookup on this host"
-        answer = view.route_get(address)
-    except (ImportError, OSError, NotImplementedError) as error:
-        return f"route lookup failed: {error}"
-    if answer.get("error"):
-        return f"no route to {address}: {answer['error']}"
-    parts = [f"via {answer['gateway']}" if answer.get("gateway") else "on-link",
-             f"dev {answer.get('dev', '?')}"]
-    if answer.get("prefsrc"):
-        parts.append(f"src {answer['prefsrc']}")
-    return f"route to {address}: " + " ".join(parts)

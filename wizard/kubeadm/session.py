@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 
 from wizard.kube.versions import Role
 from wizard.kubeadm.diagnose import Advice
+from wizard.kubeadm.endpoint_probe import probe_endpoint
 from wizard.kubeadm.plan import (
     admin_kubeconfig_step,
     config_step,
     installed_tools,
     params_from_choices,
 )
-from wizard.kubeadm.run import KubeadmRun, RunProgress, RunResult, prepared_command, probe_endpoint
+from wizard.kubeadm.run import KubeadmRun, RunProgress, RunResult, prepared_command
 from wizard.model import JoinSecrets, WizardChoices
 from wizard.steps.engine import apply_steps
 
@@ -67,7 +68,7 @@ def run_kubeadm(host: Host, choices: WizardChoices, action: Role, *,
                                   notes=outcome.messages)
     if action == "join" and params.join_endpoint:
         probe = probe_endpoint(host, params.join_endpoint)
-        for line in (probe.route, probe.message):
+        for line in (probe.route_text, probe.message):
             if line:
                 say(line)
         if probe.ran and not probe.connected:

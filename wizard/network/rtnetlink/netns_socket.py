@@ -14,8 +14,8 @@ import os
 import socket
 import struct
 import threading
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from wizard.network.rtnetlink.constants import (
     _NLMSGHDR,
@@ -37,6 +37,8 @@ from wizard.network.rtnetlink.constants import (
     NLMSGERR_ATTR_MSG,
     SOL_NETLINK,
 )
+
+T = TypeVar("T")
 
 # --- exceptions ----------------------------------------------------------------------
 
@@ -109,12 +111,13 @@ def _setns_error(netns: str, path: str, code: int) -> NetnsError:
     return NetnsError(code, f"cannot enter network namespace {netns!r}: {os.strerror(code)}")
 
 
-def _socket_in_netns(netns: str) -> socket.socket:
-    """Create the socket on a short-lived thread that has joined ``netns``.
+def run_in_netns(netns: str, action: Callable[[], T]) -> T:
+    """``action()`` on a short-lived thread that has joined ``netns``; its result or error.
 
     setns(2) changes only the calling thread's namespace, and a socket stays in the
-    namespace it was created in, so the caller's threads never leave their own namespace.
-    Python 3.11 has no ``os.setns``, hence ctypes.
+    namespace it was created in, so the caller's threads never leave their own namespace:
+    a socket made here (netlink, or a TCP probe's) keeps working from any thread. Python
+    3.11 has no ``os.setns``, hence ctypes.
     """
     path = require_netns(netns)
     try:
@@ -123,25 +126,25 @@ def _socket_in_netns(netns: str) -> socket.socket:
         raise NetnsError(errno.EACCES, f"no permission to open {path}; run as root", path) from None
     outcome: dict[str, Any] = {}
 
-    def enter_and_create() -> None:
+    def enter_and_act() -> None:
         if _libc().setns(fd, CLONE_NEWNET) != 0:
             outcome["error"] = _setns_error(netns, path, ctypes.get_errno())
             return
         try:
-            outcome["socket"] = _new_route_socket()
-        except OSError as error:
+            outcome["result"] = action()
+        except Exception as error:  # handed to the caller's thread as it is
             outcome["error"] = error
 
     try:
-        worker = threading.Thread(target=enter_and_create, name=f"netns-{netns}", daemon=True)
+        worker = threading.Thread(target=enter_and_act, name=f"netns-{netns}", daemon=True)
         worker.start()
         worker.join()
     finally:
         os.close(fd)
     if "error" in outcome:
         raise outcome["error"]
-    created: socket.socket = outcome["socket"]
-    return created
+    result: T = outcome["result"]
+    return result
 
 
 def open_route_socket(netns: str | None = None) -> socket.socket:
@@ -150,7 +153,7 @@ def open_route_socket(netns: str | None = None) -> socket.socket:
     Raises :class:`NetnsNotFoundError` when the namespace does not exist and
     :class:`NetnsError` when it cannot be entered.
     """
-    return _new_route_socket() if netns is None else _socket_in_netns(netns)
+    return _new_route_socket() if netns is None else run_in_netns(netns, _new_route_socket)
 
 
 class _Session:
