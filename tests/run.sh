@@ -40,7 +40,13 @@ python3 -m venv .venv || exit 1
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1
 .venv/bin/python -m pip install -q -e '.[test]' || exit 1
 
-.venv/bin/python -m pytest "$@"
+# The sources' bytecode, written once here: the suite starts the wizard as a process some
+# hundreds of times, and where PYTHONDONTWRITEBYTECODE is set each would compile it anew.
+.venv/bin/python -m compileall -q wizard screens >/dev/null || exit 1
+
+# Two workers, one per core of this project's machines; a file's tests stay on one worker
+# (they share module fixtures: a namespace, a debootstrap copy, an SSH cluster).
+.venv/bin/python -m pytest -n "${KW_TEST_WORKERS:-2}" --dist loadfile "$@"
 status=$?
 if [ "$status" -eq 5 ]; then
     echo "tests/run.sh: pytest collected no tests; that is a failure here" >&2

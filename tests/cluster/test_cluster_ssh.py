@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,26 +26,30 @@ WIZARD = Path(sys.executable).with_name("kubeadm-wizard")
 
 @pytest.fixture
 def ssh_cluster(tmp_path):
-    with ssh_nodes(tmp_path) as (ctl, _spaces, processes):
-        yield tmp_path, ctl, processes
+    """The nodes, and the controller's environment: HOME in the test's directory, ssh's
+    control sockets in a short one (a socket's path must fit in 108 bytes, and a parallel
+    run's tmp_path alone comes close)."""
+    with ssh_nodes(tmp_path) as (ctl, _spaces, processes), \
+            tempfile.TemporaryDirectory(prefix="kw-cp-") as control:
+        env = {**os.environ, "HOME": str(tmp_path), "ANSIBLE_SSH_CONTROL_PATH_DIR": control}
+        yield tmp_path, ctl, processes, env
 
 
-def _cluster_check(tmp_path, ctl: str) -> subprocess.CompletedProcess[str]:
+def _cluster_check(tmp_path, ctl: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """`cluster check --json` from the controller namespace, the only place that sees the nodes."""
     return subprocess.run(
         ["ip", "netns", "exec", ctl, str(WIZARD), "cluster", "check", "-i",
          str(ssh_inventory(tmp_path)), "--json"],
-        capture_output=True, text=True, timeout=80, cwd=tmp_path,
-        env={**os.environ, "HOME": str(tmp_path)})
+        capture_output=True, text=True, timeout=80, cwd=tmp_path, env=env)
 
 
 @pytest.mark.timeout(90)
 def test_a_stopped_node_is_reported_by_name_and_the_others_are_checked(ssh_cluster):
-    tmp_path, ctl, processes = ssh_cluster
+    tmp_path, ctl, processes, env = ssh_cluster
     processes["n3"].terminate()
     processes["n3"].wait(timeout=10)
     start = time.monotonic()
-    done = _cluster_check(tmp_path, ctl)
+    done = _cluster_check(tmp_path, ctl, env)
     assert done.returncode == 1, done.stderr
     assert time.monotonic() - start < 60
     document = json.loads(done.stdout)
@@ -74,10 +79,10 @@ def test_a_stopped_node_is_reported_by_name_and_the_others_are_checked(ssh_clust
 
 @pytest.mark.timeout(90)
 def test_a_closed_port_fails_with_its_reason(ssh_cluster):
-    tmp_path, ctl, processes = ssh_cluster
+    tmp_path, ctl, processes, env = ssh_cluster
     processes["apiserver"].terminate()
     processes["apiserver"].wait(timeout=10)
-    done = _cluster_check(tmp_path, ctl)
+    done = _cluster_check(tmp_path, ctl, env)
     assert done.returncode == 1, done.stderr
     reach = {r["nodes"][0]: r for r in json.loads(done.stdout)["cluster"]
              if r["id"] == "ControlPlaneReachable"}
@@ -101,7 +106,7 @@ def _tree(root: Path) -> dict[str, tuple[int, bytes | str]]:
     return found
 
 
-def _ssh_cluster(tmp_path: Path, ctl: str, *args: str) -> dict:
+def _ssh_cluster(tmp_path: Path, ctl: str, env: dict[str, str], *args: str) -> dict:
     inventory = yaml.safe_load(ssh_inventory(tmp_path).read_text())
     for group in ("control_plane", "workers"):
         for name, variables in inventory[group]["hosts"].items():
@@ -110,7 +115,7 @@ def _ssh_cluster(tmp_path: Path, ctl: str, *args: str) -> dict:
     path.write_text(yaml.safe_dump(inventory))
     done = subprocess.run(["ip", "netns", "exec", ctl, str(WIZARD), "cluster", *args, "-i",
                            str(path), "--json"], capture_output=True, text=True, timeout=240,
-                          cwd=tmp_path, env={**os.environ, "HOME": str(tmp_path)})
+                          cwd=tmp_path, env=env)
     assert done.stdout, done.stderr
     return json.loads(done.stdout)["nodes"]
 
@@ -119,7 +124,7 @@ def _ssh_cluster(tmp_path: Path, ctl: str, *args: str) -> dict:
 def test_cluster_apply_over_ssh_equals_apply_root_and_undo_restores_every_node(ssh_cluster):
     from wizard.resources import asset
 
-    tmp_path, ctl, _ = ssh_cluster
+    tmp_path, ctl, _, env = ssh_cluster
     demo = asset("demos", "ubuntu-vagrant", "root")
     roles = {"n1": "control-plane", "n2": "worker", "n3": "worker"}
     for name, role in roles.items():
@@ -132,7 +137,7 @@ def test_cluster_apply_over_ssh_equals_apply_root_and_undo_restores_every_node(s
                         str(tmp_path / "expected" / name), "--answers", str(answers)],
                        capture_output=True, timeout=120)
 
-    first = _ssh_cluster(tmp_path, ctl, "apply", "--yes")
+    first = _ssh_cluster(tmp_path, ctl, env, "apply", "--yes")
     for name in roles:
         assert first[name]["stages"][0]["stage"] == "prepare", first[name]
         assert _tree(tmp_path / "nodes" / name) == _tree(tmp_path / "expected" / name), name
@@ -143,10 +148,10 @@ def test_cluster_apply_over_ssh_equals_apply_root_and_undo_restores_every_node(s
         assert first[name]["stages"][0]["detail"].startswith("deferred: "), first[name]
 
     after_first = {name: _tree(tmp_path / "nodes" / name) for name in roles}
-    _ssh_cluster(tmp_path, ctl, "apply", "--yes")
+    _ssh_cluster(tmp_path, ctl, env, "apply", "--yes")
     assert {name: _tree(tmp_path / "nodes" / name) for name in roles} == after_first
 
-    undone = _ssh_cluster(tmp_path, ctl, "undo", "--yes")
+    undone = _ssh_cluster(tmp_path, ctl, env, "undo", "--yes")
     assert all(stage["ok"] for node in undone.values() for stage in node["stages"]), undone
     for name in roles:
         assert _tree(tmp_path / "nodes" / name) == _tree(tmp_path / "pristine" / name), name

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -114,8 +115,13 @@ def test_a_class_in_korean_gets_korean_sessions(monkeypatch, tmp_path):
 
     monkeypatch.setattr("screens.app.run_app", fake_run_app)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    # A session sets its own SIGTERM/SIGHUP handlers (it is a tab's whole process); here it
+    # runs inside pytest, whose later tests must not exit on a child's SIGHUP.
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGHUP)}
     try:
         assert cli_serve._session(command[3:]) == 0
     finally:
         i18n.set_language("en")
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
     assert seen == {"language": "ko"}
