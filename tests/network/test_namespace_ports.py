@@ -76,3 +76,42 @@ def test_check_names_the_process_holding_the_port_in_the_namespace(netns, listen
     port = next(r for r in report["checks"] if r["id"] == "Port-6443")
     assert port["status"] == "fail" and f"pid {listener.pid}" in port["observed"], port
     assert report["facts"]["probe"]["connect"]["ok"] is True, report["facts"]["probe"]
+
+
+def _forwarding(namespace: str | None) -> str:
+    argv = ["cat", "/proc/sys/net/ipv4/ip_forward"]
+    argv = ["ip", "netns", "exec", namespace, *argv] if namespace else argv
+    return subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _set_forwarding(namespace: str, value: str) -> None:
+    subprocess.run(["ip", "netns", "exec", namespace, "sysctl", "-qw",
+                    f"net.ipv4.ip_forward={value}"], check=True)
+
+
+def test_net_sysctls_and_commands_are_the_namespaces_own(netns):
+    # The namespace's forwarding is set (by ip netns exec) opposite to this machine's, which
+    # is only read. The host object's commands here only read too: were they to run in
+    # this machine's namespace, they must not change it.
+    mine = _forwarding(None)
+    wanted = "0" if mine == "1" else "1"
+    _set_forwarding(netns.name, wanted)
+    host = Host("/", netns=netns.name)
+    assert host.read_optional("/proc/sys/net/ipv4/ip_forward").strip() == wanted
+    assert host.run(["sysctl", "-n", "net.ipv4.ip_forward"]).stdout.strip() == wanted
+    changed = host.change(["cat", "/proc/sys/net/ipv4/ip_forward"])  # as sysctl -w would run
+    assert changed.argv[:4] == ("ip", "netns", "exec", netns.name)
+    assert changed.stdout.strip() == wanted and _forwarding(None) == mine
+    routes = subprocess.run(["ip", "netns", "exec", netns.name, "cat", "/proc/net/route"],
+                            capture_output=True, text=True, check=True).stdout
+    assert host.read_optional("/proc/net/route") == routes
+
+
+def test_check_reads_the_namespaces_forwarding(netns):
+    wanted = "0" if _forwarding(None) == "1" else "1"
+    _set_forwarding(netns.name, wanted)
+    done = subprocess.run([sys.executable, "-m", "wizard", "check", "--netns", netns.name,
+                           "--json"], capture_output=True, text=True, timeout=120)
+    (forwarding,) = [r for r in json.loads(done.stdout)["checks"]
+                     if r["id"] == "FileContent--proc-sys-net-ipv4-ip_forward"]
+    assert forwarding["observed"].startswith(f"now: {wanted};"), forwarding

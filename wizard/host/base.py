@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import posixpath
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,10 @@ class Host:
     With the default root `/` this is the running system and changes to the running kernel
     (swapoff, sysctl -w, modprobe, routes) are executed. With any other root it is a system
     that is not running: such changes are not executed and take effect when it boots.
+
+    With `netns` the running system is seen as `ip netns exec NAME` shows it: the machine's
+    own files, but the namespace's network (its /proc/sys/net and /proc/net, sockets,
+    routes), and every command run inside the namespace.
     """
 
     kind = "live"
@@ -137,7 +142,27 @@ class Host:
         return os.readlink(link) if link.is_symlink() else None
 
     def read_text(self, path: str) -> str:
+        inside = self._in_namespace(path)
+        if inside is not None:
+            from wizard.network.rtnetlink.netns_socket import run_in_netns
+
+            assert self.netns is not None
+            return run_in_netns(self.netns, lambda: Path(inside).read_text(
+                encoding="utf-8", errors="replace"))
         return self.path(path).read_text(encoding="utf-8", errors="replace")
+
+    def _in_namespace(self, path: str) -> str | None:
+        """Where a thread inside ``netns`` reads a per-namespace file: net sysctls (a
+        namespace starts with the kernel's defaults, not this machine's values) and
+        /proc/net (reached through /proc/thread-self: /proc/net is the main thread's)."""
+        if self.netns is None or self.kind != "live":
+            return None
+        pure = posixpath.normpath(path)
+        if pure == "/proc/sys/net" or pure.startswith("/proc/sys/net/"):
+            return pure
+        if pure == "/proc/net" or pure.startswith("/proc/net/"):
+            return "/proc/thread-self/net" + pure[len("/proc/net"):]
+        return None
 
     def read_optional(self, path: str) -> str | None:
         """The file's text, or None when it is missing or unreadable."""
@@ -156,6 +181,12 @@ class Host:
             return None
 
     def exists(self, path: str) -> bool:
+        inside = self._in_namespace(path)
+        if inside is not None:
+            from wizard.network.rtnetlink.netns_socket import run_in_netns
+
+            assert self.netns is not None
+            return run_in_netns(self.netns, lambda: os.path.exists(inside))
         return self.path(path).exists()
 
     def is_dir(self, path: str) -> bool:
@@ -217,9 +248,15 @@ class Host:
             result = CommandResult(tuple(argv), 127, ran=False,
                                    note=f"not run: {self.label} is not a running system")
         else:
-            result = run_argv(argv, timeout=timeout, input_text=input_text, env=env)
+            result = run_argv(self.in_netns(argv), timeout=timeout, input_text=input_text,
+                              env=env)
         self.command_log.append(result)
         return result
+
+    def in_netns(self, argv: Sequence[str]) -> list[str]:
+        """The command as this host runs it: inside its network namespace, if it has one."""
+        prefix = ["ip", "netns", "exec", self.netns] if self.netns else []
+        return [*prefix, *argv]
 
     def change(self, argv: list[str], *, runtime_only: bool = True,
                timeout: float = 300.0) -> CommandResult:
@@ -237,7 +274,7 @@ class Host:
                     else "not run: run it on that system once it has booted")
             result = CommandResult(tuple(argv), 0 if runtime_only else 127, ran=False, note=note)
         else:
-            result = run_argv(argv, timeout=timeout)
+            result = run_argv(self.in_netns(argv), timeout=timeout)
         self.command_log.append(result)
         return result
 

@@ -71,7 +71,8 @@ class StreamedCommand:
         if isinstance(argv, str):
             raise TypeError("commands are argv lists, never shell strings")
         self.host = host
-        self.argv = tuple(argv)
+        # On a live host the program runs (and is recorded) inside the host's namespace.
+        self.argv = tuple(host.in_netns(argv) if host.kind == "live" else argv)
         self.env = dict(env or {})
         self.result: CommandResult | None = None
         self._mask = mask
