@@ -49,9 +49,10 @@ class ApplyActions:
         question = f"Apply {len(entries)} step(s) to {self.host.label}?"
         unfixed = open_warnings(self.results, self.choices.skipped_fixes)
         if unfixed:
-            question += (f"\n\nNo step fixes these {len(unfixed)} warning(s); they stay as "
-                         "they are:\n" + "\n".join(f"• {r.id}: {_first_clause(r.message)}"
-                                                    for r in unfixed))
+            question += (f"\n\nThese {len(unfixed)} open check(s) stay as they are:\n"
+                         + "\n".join(f"• {r.id} ({r.status.value}): "
+                                      f"{_first_clause(r.message)}; {_why_left(r)}"
+                                      for r in unfixed))
         self.action_go("review")
         self.push_screen(
             ConfirmDialog(question, yes="Apply"),
@@ -97,6 +98,11 @@ class ApplyActions:
                     else "Applied. Re-checking the host.",
                     severity="error" if failed else "information")
         self.action_recheck()
+
+
+def _why_left(result: CheckResult) -> str:
+    """The operator took its fix out of the plan, or the wizard has none to offer."""
+    return "its fix is left out of the plan" if result.fixes else "no step fixes it"
 
 
 def _first_clause(message: str) -> str:

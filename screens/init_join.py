@@ -85,16 +85,16 @@ class InitJoinPage(RunActions, AfterRunActions, StepPage):
             with TabPane("Config", id="ij-config"), VerticalScroll(classes="pane-scroll"):
                 yield ConfigView(mode=mode, cni=choices.cni)
                 yield SubnetFields(self.app.host, choices.pod_subnet, choices.service_subnet)
-            with TabPane("Join", id="ij-join"), VerticalScroll(classes="pane-scroll"):
+            with TabPane("Join", id="ij-join"), _form_scroll():
                 yield JoinForm(endpoint=choices.join_endpoint,
                                control_plane=choices.role == "control-plane",
                                endpoint_rule=self._endpoint_problem)
                 yield JoinProbe()
             with TabPane("Run", id="ij-run"):
                 yield RunPanel()
-            with TabPane("Reset", id="ij-reset"), VerticalScroll(classes="pane-scroll"):
+            with TabPane("Reset", id="ij-reset"), _form_scroll():
                 yield ResetPanel()
-            with TabPane("Diagnose", id="ij-diagnose"), VerticalScroll(classes="pane-scroll"):
+            with TabPane("Diagnose", id="ij-diagnose"), _form_scroll():
                 yield DiagnoseBox()
 
     def _endpoint_problem(self, endpoint: str) -> str | None:
@@ -228,3 +228,9 @@ class InitJoinPage(RunActions, AfterRunActions, StepPage):
         self.notify(error, title="Init / Join", severity="error", markup=False)
         if event.worker.group == "kubeadm-run":
             self.post_message(RunEnded(RunEnd(None, notes=[error])))
+
+
+def _form_scroll() -> VerticalScroll:
+    """A pane of fields: not a tab stop itself (an invisible one took the first Tab, and
+    the text typed next went to the app's keys); it scrolls to whichever field has focus."""
+    return VerticalScroll(classes="pane-scroll", can_focus=False)

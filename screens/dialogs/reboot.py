@@ -33,7 +33,10 @@ class RebootDialog(ModalScreen[bool]):
     RebootDialog #reboot-text { height: auto; max-height: 14; }
     RebootDialog Horizontal { height: auto; }
     """
-    BINDINGS = [Binding("escape,n", "close", "Cancel"), Binding("y", "reboot", "Reboot")]
+    AUTO_FOCUS = "#yes"  # only ctrl+b opens it: no stray letter can
+    BINDINGS = [Binding("escape,n", "close", "Cancel"), Binding("y", "reboot", "Reboot"),
+                Binding("left", "app.focus_previous", "Previous", show=False),
+                Binding("right", "app.focus_next", "Next", show=False)]
 
     def __init__(self, host: SimulatedHost) -> None:
         super().__init__()

@@ -17,7 +17,7 @@ async def apply_all(app, pilot, settle) -> None:
     await pilot.press("a")
     await pilot.pause()
     assert isinstance(app.screen, ConfirmDialog)
-    await pilot.press("y")
+    await pilot.press("left", "enter")  # from Cancel to the yes button
     await settle(app, pilot)
     await settle(app, pilot)
 
@@ -54,11 +54,29 @@ async def test_the_apply_confirmation_lists_the_warnings_no_step_fixes(demo_app,
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, ConfirmDialog)
-        assert "No step fixes these 2 warning(s)" in dialog.question
-        assert ("• AdvertiseAddress: 10.0.2.15 is the VirtualBox/QEMU NAT address every such VM "
-                "has") in dialog.question
+        assert "These 2 open check(s) stay as they are" in dialog.question
+        assert ("• AdvertiseAddress (warn): 10.0.2.15 is the VirtualBox/QEMU NAT address every "
+                "such VM has") in dialog.question
         assert "DNSResolver" in dialog.question and "Swap" not in dialog.question
+        assert "no step fixes it" in dialog.question
         assert dialog.query_one("#yes").region.bottom <= 24  # the buttons stay on screen
+        await pilot.press("n")
+
+
+async def test_a_fix_taken_out_of_the_plan_is_named_as_such(demo_app, settle):
+    app = demo_app("rpi4-bookworm", screen="review")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        swap = next(r for r in app.results if r.id == "Swap")
+        app.choices.skipped_fixes = sorted(step.id for step in swap.fixes)
+        app.run_checks()
+        await settle(app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert "• Swap (fail): " in dialog.question
+        assert "its fix is left out of the plan" in dialog.question
         await pilot.press("n")
 
 

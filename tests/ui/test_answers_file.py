@@ -151,7 +151,7 @@ async def test_apply_then_relaunch_plans_nothing(demo, tui_from_the_command_line
         await settle(app, pilot, ignore_groups=quiet)
         assert {key: getattr(app.choices, key) for key in chosen} == chosen
         await pilot.press("a")
-        await pilot.press("y")
+        await pilot.press("left", "enter")  # from Cancel to the yes button
         await settle(app, pilot, ignore_groups=quiet)
         assert app.last_apply is not None
         assert not any(o.failed for o in app.last_apply[1])
@@ -196,7 +196,7 @@ async def test_an_apply_whose_record_cannot_be_written_still_finishes_and_says_s
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await pilot.press("a")
-        await pilot.press("y")
+        await pilot.press("left", "enter")  # from Cancel to the yes button
         await settle(app, pilot)
         assert app.last_apply is not None
     assert "The applied choices were not kept: No space left on device" in notices

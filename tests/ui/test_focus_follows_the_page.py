@@ -48,3 +48,22 @@ async def test_every_number_key_focuses_the_page_it_shows(demo_app, number):
         assert focused is not None
         assert page in focused.ancestors or app.query_one("#sidebar") in (
             focused.ancestors_with_self), (number, focused)
+
+
+@pytest.mark.parametrize("tab", ["ij-join", "ij-diagnose", "ij-reset"])
+async def test_the_first_tab_from_a_pane_s_tab_lands_in_its_first_field(demo_app, tab):
+    """A pane of fields is no tab stop itself: an invisible one took the first Tab, and what
+    the operator then typed (a join command) went to the app's keys instead."""
+    from textual.widgets import TabbedContent, Tabs
+
+    app = demo_app("ubuntu-vagrant", screen="init")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle_workers(app, pilot)
+        app.query_one("#ij-tabs", TabbedContent).active = tab
+        app.query_one("#ij-tabs Tabs", Tabs).focus()
+        await pilot.pause()
+        await pilot.press("tab")
+        await pilot.pause()
+        focused = app.focused
+        assert focused is not None and app.query_one(f"#{tab}") in focused.ancestors
+        assert focused.region.height > 0 and "pane-scroll" not in focused.classes

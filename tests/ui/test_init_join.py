@@ -85,7 +85,7 @@ async def run_kubeadm(app, pilot) -> None:
     await pilot.click("#run-start")
     await pilot.pause()
     assert isinstance(app.screen, ConfirmDialog)
-    await pilot.press("y")
+    await pilot.press("left", "enter")  # from Cancel to the yes button
     await settle(app, pilot)
 
 
@@ -358,7 +358,7 @@ async def test_reset_is_previewed_then_run_and_its_cleanups_are_opt_in(live_app)
 
         await pilot.click("#reset-run")
         await pilot.pause()
-        await pilot.press("y")
+        await pilot.press("left", "enter")  # from Cancel to the yes button
         await settle(app, pilot)
         assert "✔ kubeadm reset succeeded" in end_panel(app)
         assert log_lines(app)[0] == "$ kubeadm reset --force"

@@ -31,7 +31,7 @@ async def test_q_with_unsaved_choices_asks_and_n_stays(demo_app):
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
-        await pilot.press("y")
+        await pilot.press("left", "enter")  # from Cancel to the yes button
         await pilot.pause()
         assert app.return_code == 0
 

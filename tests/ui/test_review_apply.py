@@ -19,7 +19,7 @@ async def test_apply_from_the_review_screen_fixes_the_demo_host(demo_app, settle
         await pilot.press("a")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
-        await pilot.press("y")
+        await pilot.press("left", "enter")  # from Cancel to the yes button
         await settle(app, pilot)
         await settle(app, pilot)
         log_text = "\n".join(review.query_one(Log).lines)
@@ -40,3 +40,19 @@ async def test_cancel_changes_nothing(demo_app, settle):
         await pilot.press("n")
         await settle(app, pilot)
         assert app.host.read_text("/etc/fstab") == before
+
+
+async def test_typing_outside_a_field_never_confirms_an_apply(demo_app, settle):
+    """Text typed where no field has the focus reaches the app's keys: "a" asks to apply,
+    and neither the "y" of "discovery" nor a pasted line's Enter may say yes to it."""
+    app = demo_app("ubuntu-vagrant", screen="review")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        before = app.host.read_text("/etc/fstab")
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y", "enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmDialog)
+        assert app.host.read_text("/etc/fstab") == before and not app.applying

@@ -50,7 +50,7 @@ async def start_stepped_apply(app, pilot, settle) -> NarrationPanel:
     await pilot.press("a")
     await pilot.pause()
     assert isinstance(app.screen, ConfirmDialog)
-    await pilot.press("y")
+    await pilot.press("left", "enter")  # from Cancel to the yes button
     panel = app.query_one(NarrationPanel)
     await until(pilot, lambda: panel.display, "the narration panel is shown")
     return panel
@@ -106,7 +106,7 @@ async def test_e_exports_the_handout_into_the_state_dir(demo_app, settle):
         assert any("Nothing to export yet" in n.message for n in app._notifications)
         await pilot.press("a")
         await pilot.pause()
-        await pilot.press("y")
+        await pilot.press("left", "enter")  # from Cancel to the yes button
         await settle(app, pilot)
         await pilot.press("7")
         await pilot.press("e")
@@ -128,7 +128,7 @@ async def test_quitting_during_a_pause_ends_the_apply_there(demo_app, settle):
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog) and "apply is running" in app.screen.question
-        await pilot.press("y")
+        await pilot.press("left", "enter")  # from Cancel to the yes button
         await pilot.pause()
     assert app.return_code == 0
     for _ in range(50):  # the worker sees the cancel within its 0.1 s poll
