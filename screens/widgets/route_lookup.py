@@ -25,7 +25,7 @@ from textual.widgets.option_list import Option
 from screens.widgets.route_rows import iproute_text, rule_text
 from wizard.checks.network import AdvertiseFacts, api_server_address
 from wizard.model import WizardChoices
-from wizard.network.route_words import describe_route_get
+from wizard.network.route_words import describe_route_get, not_an_address
 from wizard.network.rtnetlink.route_table import Route
 
 
@@ -101,7 +101,7 @@ def answer_text(dst: str, answer: dict[str, Any], kernel: dict[str, Any] | None,
                          ("Table", route.table_name if route else "-"),
                          ("Route", iproute_text(route) if route else "none"),
                          ("Dev", shown.get("dev", "-")), ("Gateway", shown.get("gateway", "-")),
-                         ("Source", shown.get("from") or shown.get("prefsrc", "-"))):
+                         ("Source", _source(shown))):
         text.append(f"{label:8} ", style="bold")
         text.append(f"{value}\n")
     if kernel is not None and (kernel.get("dev"), kernel.get("gateway")) != (
@@ -200,16 +200,19 @@ class RouteLookup(Vertical):
 def _address_problem(dst: str, src: str | None) -> str | None:
     if not dst:
         return "Type the destination address."
-    try:
-        target = ipaddress.ip_address(dst)
-    except ValueError:
-        return f"{dst!r} is not an IP address (the lookup does not resolve names)."
+    problem = not_an_address(dst) or (not_an_address(src) if src is not None else None)
+    if problem:
+        return problem + "."
     if src is None:
         return None
-    try:
-        source = ipaddress.ip_address(src)
-    except ValueError:
-        return f"{src!r} is not an IP address."
+    target, source = ipaddress.ip_address(dst), ipaddress.ip_address(src)
     if source.version != target.version:
         return "Source and destination must both be IPv4 or both IPv6."
     return None
+
+
+def _source(answer: dict[str, Any]) -> str:
+    """The source a packet leaves with: the one asked about, else the kernel's choice. `ip
+    route get` says "from ::" for an IPv6 question without one: that is no address."""
+    asked = answer.get("from")
+    return asked if asked and asked != "::" else answer.get("prefsrc", "-")

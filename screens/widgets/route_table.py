@@ -265,7 +265,10 @@ class RouteTablePanel(Vertical):
         try:
             route_filter = parse_filter(text)
         except ValueError as error:
-            self.query_one("#route-status", Static).update(f"filter: {error}")
+            shown = "the last filter's routes" if self.route_filter != RouteFilter() \
+                else "every route"
+            self.query_one("#route-status", Static).update(
+                f"filter: {error} (the table still shows {shown})")
             return
         if route_filter != self.route_filter:
             self.route_filter = route_filter

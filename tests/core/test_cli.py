@@ -43,6 +43,9 @@ def test_version_and_help():
     (["--demo", "ready", "route", "get", "192.0.2.1", "--netns", "x"], "namespace of this"),
     (["route", "get", "192.0.2.1", "--from", "::1"], "not of one address family"),
     (["route", "get", "a\udcffb"], "is not an IP address"),  # a byte that is no UTF-8
+    (["--demo", "ready", "route", "get", "10.0.0.0/8"],
+     "a lookup takes one address, such as 10.0.0.1"),
+    (["--demo", "ready", "route", "get", "999.1.1.1"], "four numbers from 0 to 255"),
     (["serve", "--demo", "ready", "--port", "99999"], "invalid port value"),
     # Judged as text: a name would have been looked up by the system's resolver.
     (["serve", "--demo", "ready", "--host", "not-a-host.invalid"], "is not an address"),

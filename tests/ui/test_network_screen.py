@@ -8,6 +8,7 @@ from settling import settle_workers
 from textual.widgets import Input, OptionList, Static, TabbedContent
 
 from screens.network import MONITOR_GROUP, NetworkPage
+from screens.widgets.route_filter import parse_filter
 from screens.widgets.route_table import RouteTablePanel
 from screens.widgets.route_view import RouteView
 from wizard.network.rtnetlink.constants import RT_TABLE_LOCAL
@@ -147,6 +148,24 @@ async def test_the_filter_narrows_the_rows(demo_app, text, check):
         assert panel(app).table_view.has_focus  # Enter goes back to the table
 
 
+@pytest.mark.parametrize(("text", "count"), [
+    # Every word must hold, a repeated key too: both tables at once is no route.
+    ("table:main table:local", 0), ("4 6", 0), ("dev:enp0s8 dev:lo", 0),
+    ("table:local table:local", None),
+])
+async def test_a_repeated_filter_word_must_hold_as_well(demo_app, text, count):
+    app = demo_app("ubuntu-vagrant", screen="network")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await open_tab(app, pilot, "tab-routes")
+        local = len(parse_filter("table:local").apply(panel(app).routes))
+        app.query_one("#route-filter", Input).value = text
+        app.query_one("#route-filter", Input).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert len(panel(app).view) == (local if count is None else count)
+
+
 async def test_a_bad_filter_says_why(demo_app):
     app = demo_app("ubuntu-vagrant", screen="network")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -156,6 +175,11 @@ async def test_a_bad_filter_says_why(demo_app):
         app.query_one("#route-filter", Input).focus()
         await pilot.press("enter")
         assert "unknown table" in shown(app, "#route-status")
+        assert "the table still shows every route" in shown(app, "#route-status")
+        app.query_one("#route-filter", Input).value = "table:"
+        app.query_one("#route-filter", Input).focus()
+        await pilot.press("enter")
+        assert "'table:' needs a value, e.g. table:main" in shown(app, "#route-status")
 
 
 async def test_s_cycles_the_sort_key_and_the_rules_are_listed(demo_app):
@@ -199,6 +223,18 @@ async def test_lookup_names_the_route_and_highlights_its_row(demo_app):
         await pilot.press("t")
         assert app.query_one("#network-tabs", TabbedContent).active == "tab-routes"
         assert view.has_focus
+
+
+async def test_an_ipv6_lookup_names_the_source_the_kernel_picks(demo_app):
+    # ip route get says "from ::" for an IPv6 question without a source: no address.
+    app = demo_app("ubuntu-vagrant", screen="network")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await open_tab(app, pilot, "tab-lookup")
+        app.query_one("#lookup-dst", Input).focus()
+        await pilot.press(*"::1", "enter")
+        await settle(app, pilot)
+        assert "Source   ::1\n" in shown(app, "#lookup-answer") + "\n"
 
 
 async def test_ready_made_questions_explain_the_cluster_addresses(demo_app):

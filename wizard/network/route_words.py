@@ -41,3 +41,27 @@ def describe_route_get(answer: dict[str, Any]) -> str:
     if answer.get("type") and answer["type"] != "unicast":
         parts.insert(0, answer["type"])
     return " ".join(parts)
+
+
+def not_an_address(text: str) -> str | None:
+    """None for an IP address; else why a lookup cannot take it, in words that fit what was
+    typed (a prefix, a dotted number out of range, a name)."""
+    import ipaddress  # here: `route get` imports this module and judges with inet_pton
+
+    try:
+        ipaddress.ip_address(text)
+        return None
+    except ValueError:
+        pass
+    if "/" in text:
+        try:
+            network = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            return f"{text!r} is not an IP address"
+        return (f"{text!r} is a prefix: a lookup takes one address, such as "
+                f"{next(network.hosts(), network.network_address)}")
+    if ":" in text:
+        return f"{text!r} is not an IPv6 address"
+    if text.replace(".", "").isdigit():
+        return f"{text!r} is not an IPv4 address: four numbers from 0 to 255"
+    return f"{text!r} is not an IP address (the lookup does not resolve names)"
