@@ -31,7 +31,8 @@ JOURNALCTL = {
 SWAP = {
     "problem": (
         "Swap is on; the kubelet will not start with swap unless it is configured for it, so "
-        "turn swap off for good (kubeadm only warns about it since 1.23)."
+        "turn swap off for good (kubeadm before 1.23 stops here; later ones only warn, and "
+        "the kubelet still refuses)."
     ),
     "screen": "requirements",
     "command": "swapon --show",

@@ -317,3 +317,15 @@ class TestValidators:
     )
     def test_invalid_endpoint(self, value, expected):
         assert expected in validate_endpoint(value)
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("kubeadm join 192.168.56.10:99999 --token abcdef.0123456789abcdef",
+     "its endpoint '192.168.56.10:99999': The port must be a number from 1 to 65535"),
+    ("kubeadm join 192.168.56.10:6443 --token ABCDEF.0123 --discovery-token-ca-cert-hash x",
+     "its token 'ABCDEF.0123' is not of the form abcdef.0123456789abcdef."),
+    ("kubeadm join 192.168.56.10:6443", "the one there has no --token."),
+    ("kubeadm join --token abcdef.0123456789abcdef", "names no endpoint (HOST:PORT)."),
+])
+def test_a_pasted_join_that_is_no_command_says_which_part_is_wrong(text, reason):
+    assert reason in parse_pasted_join(text)

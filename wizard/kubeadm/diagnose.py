@@ -303,7 +303,8 @@ def _item(problem: str, screen: str, command: str) -> Advice:
 _FIXED_CHECK_ADVICE: dict[str, Advice] = {
     "Swap": _item(
         "Swap is on; the kubelet will not start with swap unless it is configured for it, so "
-        "turn swap off for good (kubeadm only warns about it since 1.23).",
+        "turn swap off for good (kubeadm before 1.23 stops here; later ones only warn, and "
+        "the kubelet still refuses).",
         "requirements",
         "swapon --show",
     ),

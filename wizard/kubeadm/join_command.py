@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TypedDict
 
@@ -190,7 +191,8 @@ def parse_pasted_join(text: str, control_plane: bool | None = None) -> JoinComma
         commands = [c for c in commands if c.control_plane == control_plane]
     if not commands:
         kind = {None: "", True: "control-plane ", False: "worker "}[control_plane]
-        return f"No {kind}`kubeadm join` command with an endpoint and a token is in the text."
+        return (f"No {kind}`kubeadm join` command with an endpoint and a token is in the "
+                "text" + (f": {reason}." if (reason := _why_unusable(text)) else "."))
     if len(commands) > 1:
         return (
             f"The text holds {len(commands)} different join commands; "
@@ -335,26 +337,35 @@ def _split_args(rest: str) -> list[str]:
     return [w.replace(_SPACE_SENTINEL, " ") for w in words if w]
 
 
-def _parse_args(args: list[str]) -> JoinCommand | None:
-    """Build a JoinCommand from the words after ``kubeadm join``; None if it is not usable."""
-    endpoint = token = key = None
-    hashes: list[str] = []
-    control_plane = False
+def _words(args: list[str]) -> Iterator[tuple[str | None, str]]:
+    """(flag, value) for each flag after ``kubeadm join``, (None, word) for each other word,
+    up to the end of the command (a shell separator or redirection)."""
     position = 0
     while position < len(args):
         word = args[position]
         position += 1
         if word in _STOP_TOKENS or word.startswith((">", "2>")):
-            break
+            return
         name, equals, value = word.partition("=")
         if not name.startswith("-"):
-            if endpoint is None and validate_endpoint(word) is None:
-                endpoint = word
+            yield None, word
             continue
         if name in _VALUE_FLAGS and not equals:
             value = args[position] if position < len(args) else ""
             position += 1
-        if name == "--token" or (name == "--discovery-token" and token is None):
+        yield name, value
+
+
+def _parse_args(args: list[str]) -> JoinCommand | None:
+    """Build a JoinCommand from the words after ``kubeadm join``; None if it is not usable."""
+    endpoint = token = key = None
+    hashes: list[str] = []
+    control_plane = False
+    for name, value in _words(args):
+        if name is None:
+            if endpoint is None and validate_endpoint(value) is None:
+                endpoint = value
+        elif name == "--token" or (name == "--discovery-token" and token is None):
             token = value
         elif name == "--discovery-token-ca-cert-hash":
             hashes.append(value)
@@ -367,3 +378,29 @@ def _parse_args(args: list[str]) -> JoinCommand | None:
     if not (_TOKEN_OR_MASKED_RE.fullmatch(token) or PLACEHOLDER_RE.fullmatch(token)):
         return None
     return JoinCommand(control_plane, endpoint, token, hashes, key)
+
+
+def _why_unusable(text: str) -> str | None:
+    """What keeps the first `kubeadm join` in the text from being a command: its endpoint
+    or its token, in kubeadm's own terms (the fields of the join form say the same)."""
+    for line in _logical_lines(text):
+        for match in _JOIN_RE.finditer(line):
+            endpoint, token = _endpoint_and_token_words(_split_args(line[match.end():]))
+            if endpoint is None:
+                return "the one there names no endpoint (HOST:PORT)"
+            problem = validate_endpoint(endpoint)
+            if problem:
+                return f"its endpoint {endpoint!r}: {problem.rstrip('.')}"
+            if token is None:
+                return "the one there has no --token"
+            return f"its token {token!r} is not of the form abcdef.0123456789abcdef"
+    return None
+
+
+def _endpoint_and_token_words(args: list[str]) -> tuple[str | None, str | None]:
+    """The first word that is no flag nor a flag's value, and the --token's value."""
+    words = list(_words(args))
+    endpoint = next((value for name, value in words if name is None), None)
+    token = next((value for name, value in words if name in ("--token", "--discovery-token")),
+                 None)
+    return endpoint, token
