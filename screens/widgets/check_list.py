@@ -101,6 +101,7 @@ class CheckList(Vertical):
         self.results: list[CheckResult] = []
         self.rows: list[CheckResult | None] = []
         self._laid_out_for = 0  # the table width the columns were sized for
+        self._detail_id = ""  # the check the detail shows (a re-check keeps its scroll)
 
     def compose(self) -> ComposeResult:
         yield DataTable(cursor_type="row", zebra_stripes=True, cell_padding=0)
@@ -178,6 +179,9 @@ class CheckList(Vertical):
 
     def _show_detail(self, result: CheckResult) -> None:
         self.query_one("#check-detail-body", Static).update(render_detail(result, self.app.plan))
+        if result.id != self._detail_id:  # another check: its name and result line first
+            self._detail_id = result.id
+            self.query_one(".check-detail", VerticalScroll).scroll_home(animate=False)
         self.post_message(self.Highlighted(result))
 
     def action_toggle_fix(self) -> None:

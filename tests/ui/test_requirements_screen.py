@@ -48,3 +48,25 @@ async def test_worker_role_changes_the_checks(demo_app, settle):
         await settle(app, pilot)
         assert app.choices.kubernetes_version == "1.30"
         assert "FileExisting-conntrack" in {r.id for r in app.results}
+
+
+async def test_the_detail_of_another_check_starts_at_its_name(demo_app, settle):
+    from textual.containers import VerticalScroll
+
+    app = demo_app("rpi4-bookworm", screen="requirements")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        checks = app.query_one(CheckList)
+        detail = checks.query_one(".check-detail", VerticalScroll)
+        table = checks.query_one(DataTable)
+        table.focus()
+        rows = [i for i, r in enumerate(checks.rows) if r is not None]
+        tallest = max(rows, key=lambda i: len(str(checks.rows[i].lesson)))
+        table.move_cursor(row=tallest)
+        await pilot.pause()
+        detail.scroll_end(animate=False)
+        await pilot.pause()
+        assert detail.scroll_y > 0, "the lesson fits: nothing to scroll"
+        await pilot.press("down" if tallest < rows[-1] else "up")
+        await pilot.pause()
+        assert detail.scroll_y == 0
