@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from settling import settle_workers
-from textual.widgets import Input, OptionList, Static, TabbedContent
+from textual.widgets import Collapsible, Input, OptionList, Static, TabbedContent
 
 from screens.network import MONITOR_GROUP, NetworkPage
 from screens.widgets.route_filter import parse_filter
@@ -199,8 +199,12 @@ async def test_s_cycles_the_sort_key_and_the_rules_are_listed(demo_app):
         assert tables == sorted(tables)
         assert "order: table" in shown(app, "#route-status")
         rules = shown(app, "#rules-list").splitlines()
+        # The demo recorded `ip rule`; `ip -6 rule` has the two rules every kernel starts with.
         assert rules == ["0: from all lookup local", "32766: from all lookup main",
-                         "32767: from all lookup default"]
+                         "32767: from all lookup default", "v6 0: from all lookup local",
+                         "v6 32766: from all lookup main"]
+        assert "Policy rules: 3 IPv4, 2 IPv6" in str(
+            app.query_one("#rules-box", Collapsible).title)
 
 
 async def test_lookup_names_the_route_and_highlights_its_row(demo_app):

@@ -8,12 +8,14 @@ wizard's steps are kept in the demo's scratch state.
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from wizard.host.network import Address, Link, NetworkView
 from wizard.network.lookup import Resolver, lookup
+from wizard.network.policy_rules import _DEFAULT_RULES
 from wizard.network.rtnetlink.route_table import RouteTable
+from wizard.network.rtnetlink.rules import RuleEntry
 
 if TYPE_CHECKING:
     from wizard.host.simulated import SimulatedHost
@@ -51,7 +53,14 @@ class SimulatedNetwork(NetworkView):
                             else socket.AF_INET)
 
     def rules(self) -> list[dict[str, Any]]:
-        return list(self._state.get("rules", []))
+        """The recorded `ip -j rule show`, which lists IPv4 rules (iproute2's default family;
+        its JSON names none), and IPv6's: those recorded with an IPv6 address, else the two
+        every kernel starts with, as `ip -6 rule show` would list them."""
+        rules: list[dict[str, Any]] = [_with_family(rule) for rule in self._state.get("rules", [])]
+        if not any(getattr(rule, "family", 0) == socket.AF_INET6 for rule in rules):
+            rules += [_with_family(rule, socket.AF_INET6)
+                      for rule in _DEFAULT_RULES[socket.AF_INET6]]
+        return rules
 
     def route_get(self, dst: str, src: str | None = None) -> dict[str, Any]:
         return lookup(self.routes(), self.rules() or None, dst, src,
@@ -77,3 +86,12 @@ class SimulatedNetwork(NetworkView):
                 self.host.save_state()
                 return True
         return False
+
+
+def _with_family(rule: Mapping[str, Any], family: int | None = None) -> RuleEntry:
+    entry = RuleEntry(rule)
+    if family is None:
+        addresses = [str(rule.get(key)) for key in ("src", "dst") if rule.get(key)]
+        family = socket.AF_INET6 if any(":" in a for a in addresses) else socket.AF_INET
+    entry.family = family
+    return entry
