@@ -195,3 +195,14 @@ def test_an_impossible_prefix_is_an_error_in_every_check(tmp_path: Path, demo):
         assert results[check_id].status is Status.FAIL, check_id
         assert sentence in results[check_id].message, check_id
     assert results["ServiceSubnetOverlap"].status is not Status.FAIL
+
+
+def test_on_a_demo_the_probe_shows_the_route_and_tries_no_connection(tmp_path):
+    """A workshop's demo still has its routing table: the route half of the probe teaches
+    what a node would do; no TCP connection leaves this machine for the demo's address."""
+    host = SimulatedHost("ubuntu-vagrant", scratch=tmp_path / "demo")
+    probe = probe_endpoint(host, "8.8.8.8:6443")
+    assert not probe.ran and probe.connect is None
+    assert probe.route_text == "route to 8.8.8.8: via 10.0.2.2 dev enp0s3 src 10.0.2.15"
+    assert probe.message == "TCP connect not tried: demo ubuntu-vagrant is not a running system"
+    assert probe_endpoint(host, "cp.example:6443").route is None  # names are not resolved

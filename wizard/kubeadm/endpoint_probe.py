@@ -73,11 +73,17 @@ def probe_endpoint(host: Host, endpoint: str, *, timeout: float = CONNECT_TIMEOU
     problem = validate_endpoint(endpoint)
     if problem:
         return EndpointProbe(endpoint, False, f"{endpoint!r}: {problem}")
-    if host.kind != "live":
-        return EndpointProbe(endpoint, False,
-                             f"not run: {host.label} is not a running system")
     name, _, port_text = endpoint.strip().rpartition(":")
     name, port = name.strip("[]"), int(port_text)
+    if host.kind != "live":
+        # A demo still has its routing table: the route half teaches what a node would do.
+        # A name is not resolved: this machine's resolver does not answer for the demo.
+        literal = _literal(name)
+        route, route_problem = _route_to(host, literal) if literal and host.network \
+            else (None, "")
+        return EndpointProbe(endpoint, False,
+                             f"TCP connect not tried: {host.label} is not a running system",
+                             route, route_problem)
     address, unresolved = _address_of(name, port)
     if address is None:  # asked, and the answer is that this node cannot reach it
         return EndpointProbe(endpoint, True, f"{name} does not resolve: {unresolved}")
@@ -89,13 +95,19 @@ def probe_endpoint(host: Host, endpoint: str, *, timeout: float = CONNECT_TIMEOU
                          route, route_problem, connect)
 
 
+def _literal(name: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(name))
+    except ValueError:
+        return None
+
+
 def _address_of(name: str, port: int) -> tuple[str | None, str]:
     """The address itself, or the first one the system's resolver gives for a name; or why
     there is none."""
-    try:
-        return str(ipaddress.ip_address(name)), ""
-    except ValueError:
-        pass
+    literal = _literal(name)
+    if literal:
+        return literal, ""
     try:
         infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
     except OSError as error:
