@@ -11,10 +11,10 @@ import contextlib
 import os
 import posixpath
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from wizard.host.commands import DEFAULT_TIMEOUT, CommandResult, run_argv
 from wizard.host.files import atomic_write
@@ -43,6 +43,9 @@ def _route_argv(op: str, route: dict[str, Any]) -> tuple[str, ...]:
         if route.get(key) is not None:
             words += [word, str(route[key])]
     return tuple(words)
+
+
+T = TypeVar("T")
 
 
 class HostPathError(ValueError):
@@ -144,12 +147,15 @@ class Host:
     def read_text(self, path: str) -> str:
         inside = self._in_namespace(path)
         if inside is not None:
-            from wizard.network.rtnetlink.netns_socket import run_in_netns
-
-            assert self.netns is not None
-            return run_in_netns(self.netns, lambda: Path(inside).read_text(
-                encoding="utf-8", errors="replace"))
+            return self._on_a_thread_in_netns(
+                lambda: Path(inside).read_text(encoding="utf-8", errors="replace"))
         return self.path(path).read_text(encoding="utf-8", errors="replace")
+
+    def _on_a_thread_in_netns(self, action: Callable[[], T]) -> T:
+        from wizard.network.rtnetlink.netns_socket import run_in_netns
+
+        assert self.netns is not None
+        return run_in_netns(self.netns, action)
 
     def _in_namespace(self, path: str) -> str | None:
         """Where a thread inside ``netns`` reads a per-namespace file: net sysctls (a
@@ -183,10 +189,7 @@ class Host:
     def exists(self, path: str) -> bool:
         inside = self._in_namespace(path)
         if inside is not None:
-            from wizard.network.rtnetlink.netns_socket import run_in_netns
-
-            assert self.netns is not None
-            return run_in_netns(self.netns, lambda: os.path.exists(inside))
+            return self._on_a_thread_in_netns(lambda: os.path.exists(inside))
         return self.path(path).exists()
 
     def is_dir(self, path: str) -> bool:
@@ -255,6 +258,8 @@ class Host:
 
     def in_netns(self, argv: Sequence[str]) -> list[str]:
         """The command as this host runs it: inside its network namespace, if it has one."""
+        if isinstance(argv, str):
+            raise TypeError("commands are argv lists, never shell strings")
         prefix = ["ip", "netns", "exec", self.netns] if self.netns else []
         return [*prefix, *argv]
 
