@@ -25,8 +25,8 @@ _ROUTE_KEYS = ("dst", "dev", "gateway", "prefsrc", "type", "error")
 
 @dataclass(frozen=True)
 class EndpointProbe:
-    """What the probe found; ``ran`` is False when nothing could be asked (a bad endpoint, a
-    host with no running system, a name that does not resolve)."""
+    """What the probe found; ``ran`` is False when no connection could be tried (a bad
+    endpoint, or a host with no running system: a demo still gets its route)."""
 
     endpoint: str
     ran: bool
