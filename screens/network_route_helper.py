@@ -12,6 +12,7 @@ from textual.widgets import TabbedContent
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from screens.widgets.route_form import RouteForm
+from wizard.checks.answer_routes import route_choice
 from wizard.network.ssh_guard import GuardedPlan
 from wizard.steps.step import Step
 
@@ -53,6 +54,9 @@ class RouteHelperActions:
             await self.app.apply_plan(steps).wait()
         except (WorkerCancelled, WorkerFailed):
             return
+        # The route is one of the operator's choices now: saved with the answers and replayed
+        # (as a check with this fix) on the next node.
+        self.app.choices.remember_route(route_choice(form.request()), form.op)
         form.reload()
         if guard is not None:
             form.confirm_or_revert(guard)

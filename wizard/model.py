@@ -69,6 +69,13 @@ class WizardChoices:
         return self.dual_stack or any(":" in value for value in (
             self.advertise_address, self.pod_subnet, self.service_subnet))
 
+    def remember_route(self, route: RouteChoice, op: str = "add") -> None:
+        """An added route becomes one of the answers (replayed on every node), a deleted one
+        leaves them; one route per destination, the latest kept."""
+        self.routes = [kept for kept in self.routes if kept.dst != route.dst]
+        if op == "add":
+            self.routes.append(route)
+
     def to_dict(self) -> dict[str, Any]:
         return {"version": ANSWERS_VERSION, **asdict(self)}
 

@@ -297,6 +297,10 @@ async def test_a_route_added_with_the_helper_shows_in_the_table(demo_app):
         added = [route for route in panel(app).routes if route.dst == "10.10.0.0/16"]
         assert [(route.gateway, route.dev) for route in added] == [("192.168.56.1", "enp0s8")]
         assert "· 21 routes ·" in shown(app, "#network-status")
+        # One of the answers now: saved with them, and checked (and planned) on every node.
+        assert [(r.dst, r.gateway) for r in app.choices.routes] == [("10.10.0.0/16",
+                                                                     "192.168.56.1")]
+        assert next(r for r in app.results if r.id == "Route-10.10.0.0/16").status.value == "pass"
 
 
 async def test_a_root_directory_has_no_live_table_and_says_so(tmp_path):

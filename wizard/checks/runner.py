@@ -20,6 +20,7 @@ def _load_check_modules() -> None:
     """Importing the modules registers their checks."""
     import wizard.checks.requirements  # noqa: F401, I001
     import wizard.checks.network  # noqa: F401
+    import wizard.checks.answer_routes  # noqa: F401
     import wizard.checks.kernel_networking  # noqa: F401
     import wizard.checks.container_runtime  # noqa: F401
     import wizard.checks.cgroups  # noqa: F401

@@ -29,8 +29,8 @@ from wizard.steps.step import Action, FileRemove, FileWrite, RunCommand, Step
 if TYPE_CHECKING:
     from wizard.host.base import Host
 
-__all__ = ["PersistError", "Prediction", "predict", "predicted_lookup", "route_steps",
-           "verify_route"]
+__all__ = ["PersistError", "Prediction", "in_table", "predict", "predicted_lookup",
+           "route_steps", "verify_route"]
 
 _DOCUMENTATION = {4: "198.51.100.1", 6: "2001:db8::1"}  # probes for a default route
 
@@ -136,10 +136,11 @@ def _live_step(spec: RouteSpec, op: str, context: RouteContext | None) -> Step:
         f"{spec.describe()}", why=why, actions=(change,), verify=verify,
         undo=f"kubeadm-wizard undo {'deletes the route again' if adding else 'puts it back'} "
              f"({change.reversed().shell_text}).",
-        done_when=lambda host: _in_table(host, spec) == adding)
+        done_when=lambda host: in_table(host, spec) == adding)
 
 
-def _in_table(host: Host, spec: RouteSpec) -> bool:
+def in_table(host: Host, spec: RouteSpec) -> bool:
+    """Whether the running system's table has the route (never, without one)."""
     network = host.network
     return network is not None and any(
         spec.matches(route)
