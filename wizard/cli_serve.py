@@ -60,8 +60,14 @@ def add_serve_command(sub: Callable[[str, str], argparse.ArgumentParser]) -> Non
                        "machine only, 0.0.0.0 or :: for every interface")
     serve.add_argument("--port", type=port, default=DEFAULT_PORT,
                        help=f"port to listen on (default {DEFAULT_PORT})")
+    serve.add_argument("--public-url", metavar="URL",
+                       help="the address the students' browsers use, e.g. "
+                       "http://192.168.1.20:8000 (needed with --host 0.0.0.0 or ::, which no "
+                       "browser can be sent to)")
     serve.add_argument("--allow-live", action="store_true",
                        help="without --demo, serve this machine itself (every tab can change it)")
+    serve.add_argument("--lang", choices=("en", "ko"), default=argparse.SUPPRESS,
+                       help="the language of every tab (as before the command)")
 
 
 def session_command(demo: str | None, screen: str | None = None,
@@ -78,21 +84,35 @@ def cmd_serve(args: argparse.Namespace, usage_error: type[Exception]) -> int:
     from wizard.resources import demo_names
 
     demo = getattr(args, "demo", None)
+    ignored = [option for option, attribute in _NOT_SERVED if getattr(args, attribute, None)]
+    if ignored:
+        raise usage_error(f"serve gives every tab a fresh copy of a demo (--demo) or this "
+                          f"machine (--allow-live); {', '.join(ignored)} would be ignored")
     if demo and demo not in demo_names():
         raise usage_error(f"unknown demo {demo!r}; choose one of: {', '.join(demo_names())}")
     if not demo and not args.allow_live:
         raise usage_error("serve needs --demo NAME (each tab gets its own copy); serving this "
                           "machine itself needs --allow-live")
+    if args.public_url and not args.public_url.startswith(("http://", "https://")):
+        raise usage_error(f"--public-url {args.public_url}: give a whole URL, "
+                          "e.g. http://192.168.1.20:8000")
+    shown = f"[{args.bind}]" if ":" in args.bind else args.bind  # an IPv6 address in a URL
+    public_url = (args.public_url or f"http://{shown}:{args.port}").rstrip("/")
+    if not args.public_url and ipaddress.ip_address(
+            "127.0.0.1" if args.bind == "localhost" else args.bind).is_unspecified:
+        # The page names its scripts and its websocket by this URL.
+        raise usage_error(f"--host {args.bind} listens on every interface, but a browser "
+                          f"cannot be sent to {public_url}: give --public-url with the "
+                          f"address the students use, e.g. http://192.168.1.20:{args.port}")
     try:
         from textual_serve.server import Server
     except ImportError:
         raise usage_error("serve needs textual-serve: pip install textual-serve") from None
     server = Server(session_command(demo, getattr(args, "screen", None),
                                     getattr(args, "lang", None)), host=args.bind,
-                    port=args.port, title="kubeadm-wizard",
+                    port=args.port, title="kubeadm-wizard", public_url=public_url,
                     templates_path=asset("serve"))
-    shown = f"[{args.bind}]" if ":" in args.bind else args.bind  # an IPv6 address in a URL
-    print(f"Serving kubeadm-wizard on http://{shown}:{args.port} "
+    print(f"Serving kubeadm-wizard on {public_url} "
           f"({'demo ' + demo if demo else 'this machine'}); Ctrl+C stops it.", file=sys.stderr)
     shutil.rmtree(_sessions_dir(), ignore_errors=True)  # copies a killed session left behind
     try:
@@ -100,6 +120,12 @@ def cmd_serve(args: argparse.Namespace, usage_error: type[Exception]) -> int:
     finally:
         shutil.rmtree(_sessions_dir(), ignore_errors=True)
     return 0
+
+
+_NOT_SERVED = (("--root", "root"), ("--netns", "netns"), ("--answers", "answers"),
+               ("--role", "role"), ("--kubernetes-version", "kubernetes_version"),
+               ("--demo-reset", "demo_reset"))
+"""Host options a tab's session does not take: refused rather than silently dropped."""
 
 
 def _sessions_dir() -> Path:

@@ -50,6 +50,12 @@ def test_version_and_help():
     # Judged as text: a name would have been looked up by the system's resolver.
     (["serve", "--demo", "ready", "--host", "not-a-host.invalid"], "is not an address"),
     (["check", "--demo", "a" * 300], "unknown demo 'aaaa"),
+    # What a tab's session would not take is refused, not dropped.
+    (["serve", "--root", "/tmp"], "--root would be ignored"),
+    (["--answers", "a.yaml", "serve", "--demo", "ready"], "--answers would be ignored"),
+    # A browser cannot be sent to 0.0.0.0: the page names its scripts by that URL.
+    (["serve", "--demo", "ready", "--host", "0.0.0.0"], "give --public-url"),
+    (["serve", "--demo", "ready", "--public-url", "pi.local:8000"], "give a whole URL"),
     (["--demo", "ready", "--role", "worker", "kubeadm", "init"], "its role is worker"),
     (["--demo", "ready", "check", "--facts"], "give --json too"),
     (["check", "--netns", "kw-no-such-namespace"], "'kw-no-such-namespace' does not exist"),

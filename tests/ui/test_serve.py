@@ -28,10 +28,16 @@ def _free_port() -> int:
 @pytest.fixture
 def server(tmp_path):
     """`serve --demo ready` on a free loopback port, its cache (and sessions) in tmp_path."""
+    yield from _serve(tmp_path)
+
+
+def _serve(tmp_path, *options: str):
     port = _free_port()
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    options = tuple(option.format(port=port) for option in options)
     process = subprocess.Popen([sys.executable, "-m", "wizard", "serve", "--demo", "ready",
-                                "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                                "--port", str(port), *options], env=env,
+                               stdout=subprocess.DEVNULL,
                                stderr=(tmp_path / "serve.log").open("w"))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -83,6 +89,15 @@ async def test_a_browser_sees_the_wizard_and_two_tabs_get_two_demo_copies(server
     async def no_copies() -> bool:
         return not any(sessions.glob("ready-*"))
     assert await _until(no_copies, timeout=20)
+
+
+def test_the_page_names_its_scripts_and_websocket_by_the_public_url(tmp_path):
+    # What students type (a name or address of this machine), not the address it binds.
+    for url, _ in _serve(tmp_path, "--lang", "ko", "--public-url", "http://localhost:{port}"):
+        page = urllib.request.urlopen(url, timeout=10).read().decode()
+        public = url.replace("127.0.0.1", "localhost")
+        assert f'src="{public}static/js/textual.js"' in page
+        assert f'data-session-websocket-url="{public.replace("http:", "ws:")}ws"' in page
 
 
 def test_serving_the_live_host_needs_allow_live(capsys):
