@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from wizard import __version__
 
 if TYPE_CHECKING:
+    from wizard.checks.base import CheckResult
     from wizard.host.base import Host
     from wizard.model import WizardChoices
     from wizard.steps.applied import StartingChoices
@@ -449,18 +450,37 @@ def _cmd_check(host: Host, choices: WizardChoices, args: argparse.Namespace) -> 
     return 1 if any(r.status is Status.FAIL for r in results) else 0
 
 
-def _planned_steps(host: Host, choices: WizardChoices) -> list[Step]:
+def _planned(host: Host, choices: WizardChoices) -> tuple[list[CheckResult], list[Step]]:
     from wizard.checks.runner import default_fixes, run_checks
 
-    return default_fixes(run_checks(host, choices), choices.skipped_fixes)
+    results = run_checks(host, choices)
+    return results, default_fixes(results, choices.skipped_fixes)
+
+
+def _unfixed(results: list[CheckResult], choices: WizardChoices) -> str:
+    """The failures no planned step fixes, in a line (empty when there are none): a plan
+    with nothing in it is not a host with nothing wrong."""
+    from wizard.checks.base import Status
+    from wizard.steps.summary import open_warnings
+
+    failing = [r.id for r in open_warnings(results, choices.skipped_fixes)
+               if r.status is Status.FAIL]
+    return (f"Still failing, and no planned step fixes it ({len(failing)}; `check` says what "
+            "to do): " + ", ".join(failing)) if failing else ""
 
 
 def _cmd_plan(host: Host, choices: WizardChoices, args: argparse.Namespace) -> int:
     from wizard.report import plan_json, plan_text
     from wizard.steps import preview
 
-    entries = preview(host, _planned_steps(host, choices))
-    print(json.dumps(plan_json(entries), indent=2) if args.json else plan_text(entries))
+    results, steps = _planned(host, choices)
+    entries = preview(host, steps)
+    if args.json:
+        print(json.dumps(plan_json(entries), indent=2))
+        return 0
+    print(plan_text(entries))
+    if unfixed := _unfixed(results, choices):
+        print(unfixed)
     return 0
 
 
@@ -488,12 +508,14 @@ def _cmd_apply(host: Host, choices: WizardChoices, args: argparse.Namespace) -> 
     from wizard.steps.applied import record_applied
 
     check_narration_options(args, UsageError)
-    steps = _planned_steps(host, choices)
+    results, steps = _planned(host, choices)
     entries = preview(host, steps)
     print(plan_text(entries))
     if not any(not e.already_done for e in entries):
         if args.handout:
             print("Nothing to apply: no handout written.")
+        if unfixed := _unfixed(results, choices):
+            print(unfixed)  # said, not an exit status: the nodes of `cluster apply` read 0 here
         return 0
     if not args.dry_run:
         _refuse_read_only(host)
@@ -524,9 +546,11 @@ def _cmd_apply(host: Host, choices: WizardChoices, args: argparse.Namespace) -> 
     reboot = [r.id for r in after if r.after_reboot]
     if reboot:
         print("Takes effect after a reboot: " + ", ".join(reboot))
-    failed = any(o.failed for o in outcomes) or any(r.status is Status.FAIL and not r.after_reboot
-                                                    for r in after)
-    return 1 if failed else 0
+    still = [r.id for r in after if r.status is Status.FAIL and not r.after_reboot]
+    if still:  # the exit status is 1 for these: say so, not only by the number
+        print(f"Still failing after the apply ({len(still)}; `check` says why): "
+              + ", ".join(still))
+    return 1 if still or any(o.failed for o in outcomes) else 0
 
 
 def _cmd_undo(host: Host, choices: WizardChoices, args: argparse.Namespace) -> int:

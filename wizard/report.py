@@ -51,7 +51,7 @@ def check_table(host: Host, choices: WizardChoices, results: Sequence[CheckResul
 
 def plan_text(entries: Sequence[PlanEntry]) -> str:
     if not entries:
-        return "Nothing to do: no check asks for a change."
+        return "Nothing to do: no step is planned."
     lines = []
     for number, entry in enumerate(entries, 1):
         step = entry.step

@@ -121,6 +121,17 @@ def test_ready_demo_passes_every_check(capsys):
     assert "Nothing to do" in capsys.readouterr().out
 
 
+def test_an_empty_plan_names_what_still_fails(capsys):
+    # Calico's default pod CIDR over the home LAN: a choice to change, no step to apply.
+    assert main(["plan", "--demo", "calico-home-lan"]) == 0
+    out = capsys.readouterr().out
+    assert "Nothing to do: no step is planned." in out
+    assert "Still failing, and no planned step fixes it (1; `check` says what to do): " \
+           "PodSubnetOverlap" in out
+    assert main(["apply", "--demo", "calico-home-lan", "--yes"]) == 0
+    assert "PodSubnetOverlap" in capsys.readouterr().out
+
+
 def test_apply_needs_yes_without_a_terminal(capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", open("/dev/null"))  # noqa: SIM115
     assert main(["apply", "--demo", "ubuntu-vagrant"]) == 2
