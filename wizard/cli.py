@@ -193,6 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(needed_commands(argv))
     try:
+        _refuse_repeated_options(argv)
         args = parser.parse_args(argv)
         from wizard.i18n import default_language, set_language
 
@@ -304,6 +305,27 @@ def make_host(args: argparse.Namespace) -> Host:
     if netns is not None:
         _refuse_missing_namespace(netns)
     return Host("/", netns=netns)
+
+
+_ONCE = ("--root", "--demo", "--netns", "--answers", "--role", "--kubernetes-version",
+         "--lang")
+"""Options a command takes before or after its name; given in both places, argparse keeps
+the last unseen, so `--demo ready check --demo rpi4-bookworm` would check another host."""
+
+
+def _refuse_repeated_options(argv: Sequence[str]) -> None:
+    seen: dict[str, str] = {}
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            return
+        name, equals, value = word.partition("=")
+        if name not in _ONCE:
+            continue
+        value = value if equals else next(words, "")
+        if seen.get(name, value) != value:
+            raise UsageError(f"{name} is given twice ({seen[name]!r} and {value!r}): give it once")
+        seen[name] = value
 
 
 def _refuse_missing_namespace(netns: str) -> None:

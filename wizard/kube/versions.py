@@ -36,7 +36,10 @@ _CONFIG_API_SPANS: dict[str, tuple[int, int | None]] = {
     "kubeadm.k8s.io/v1beta4": (31, None),
 }
 
-_VERSION_RE = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+)(?:-([0-9A-Za-z][0-9A-Za-z.-]*))?)?")
+# Numbers without leading zeros, as Kubernetes (semver) writes them: "1.036" is no 1.36.
+_NUMBER = r"(0|[1-9]\d*)"
+_VERSION_RE = re.compile(
+    rf"v?{_NUMBER}\.{_NUMBER}(?:\.{_NUMBER}(?:-([0-9A-Za-z][0-9A-Za-z.-]*))?)?")
 
 
 class VersionError(ValueError):
