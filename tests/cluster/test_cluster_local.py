@@ -102,6 +102,14 @@ def test_usage_errors_exit_2(tmp_path, capsys):
     assert main(["cluster", "check", "-i", str(wrong)]) == 2  # before Ansible touches a node
     assert "cp1: kubeadm_wizard_advertise_address '999.1.1.1' is not an IP address" in (
         capsys.readouterr().err)
+    for variables, said in (
+            ({"kubeadm_wizard_demo": "ready", "kubeadm_wizard_root": str(tmp_path)},
+             "cp1: kubeadm_wizard_demo and kubeadm_wizard_root name two different hosts"),
+            ({"kubeadm_wizard_demo": "nope"}, "cp1: unknown demo 'nope'")):
+        both = tmp_path / "both.yml"
+        both.write_text(yaml.safe_dump({"control_plane": {"hosts": {"cp1": variables}}}))
+        assert main(["cluster", "check", "-i", str(both)]) == 2
+        assert said in capsys.readouterr().err
 
 
 def test_kubespray_groups_and_roles():

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wizard.answers_schema import address_or_empty
+from wizard.resources import demo_names
 
 if TYPE_CHECKING:
     from wizard.host.base import Host
@@ -117,6 +118,13 @@ def nodes_from_listing(listing: dict[str, Any], path: Path) -> Inventory:
         wrong = address_or_empty(advertise)  # the same rule as the answer it overrides
         if wrong:
             problems.append(f"{name}: {VAR_PREFIX}advertise_address {advertise!r} {wrong}")
+        demo = str(variables.get(f"{VAR_PREFIX}demo") or "")
+        if demo and f"{VAR_PREFIX}root" in variables:  # as --demo with --root on one host
+            problems.append(f"{name}: {VAR_PREFIX}demo and {VAR_PREFIX}root name two "
+                            "different hosts: give one")
+        elif demo and demo not in demo_names():
+            problems.append(f"{name}: unknown demo {demo!r}; choose one of: "
+                            f"{', '.join(demo_names())}")
         unknown = sorted(k for k in variables if k.startswith(VAR_PREFIX)
                          and k[len(VAR_PREFIX):] not in KNOWN_VARS)
         problems += [f"{name}: unknown variable {k} (known: "
@@ -125,7 +133,7 @@ def nodes_from_listing(listing: dict[str, Any], path: Path) -> Inventory:
                           advertise_address=advertise,
                           address=str(variables.get("ansible_host") or name),
                           python=str(variables.get(f"{VAR_PREFIX}python") or "python3"),
-                          demo=str(variables.get(f"{VAR_PREFIX}demo") or ""),
+                          demo=demo,
                           home=str(variables.get(f"{VAR_PREFIX}home") or ""),
                           variables=dict(variables)))
     if problems:
