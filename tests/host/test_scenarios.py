@@ -94,7 +94,9 @@ def test_after_apply_and_a_reboot_no_check_fails_on_the_pi(capsys, demo):
     main(["apply", "--demo", demo, "--demo-reset", "--yes"])
     capsys.readouterr()
     waiting = _faults(_report(capsys, "--demo", demo))
-    assert waiting == {"SystemVerification-Cgroups": "fail", "CgroupMemory": "fail"}
+    # The Pi 5's 16K pages stay a warning: the 4K kernel is the operator's choice, no step's.
+    page_size = {"PageSize": "warn"} if demo == "rpi5-bookworm" else {}
+    assert waiting == {"SystemVerification-Cgroups": "fail", "CgroupMemory": "fail", **page_size}
     said = _reboot(capsys, demo)
     assert "cgroups: v2, memory controller enabled" in said
     assert main(["check", "--demo", demo]) == 0

@@ -145,3 +145,22 @@ def arch64(ctx: CheckContext) -> CheckResult:
     return CheckResult("Arch64", Status.FAIL, observed=observed, expected=expected, lesson=lesson,
                        message=f"Kubernetes 1.{ctx.minor} has no {userland} builds{mixed}; "
                                "install a 64-bit OS (Raspberry Pi OS 64-bit, arm64)")
+
+
+@check(SCREEN, "hardware")
+def page_size(ctx: CheckContext) -> CheckResult | None:
+    """Only a page size other than 4K is worth a row: it is what every image is built for,
+    and the Pi 5's default kernel (kernel_2712.img) uses 16K pages."""
+    answer = ctx.host.run(["getconf", "PAGESIZE"])
+    size = answer.stdout.strip()
+    if not answer.ok or not size.isdigit() or int(size) == 4096:
+        return None
+    return CheckResult(
+        "PageSize", Status.WARN, observed=f"{int(size) // 1024}K memory pages (getconf PAGESIZE "
+        f"says {size})", expected="4K pages, which container images are built for",
+        message="kubeadm and the kubelet run on it, but images built for 4K pages "
+                "(programs linked with jemalloc) crash; on a Pi 5, kernel=kernel8.img in "
+                "/boot/firmware/config.txt boots the 4K-page kernel",
+        lesson=N_("Most container images are built and tested on kernels with 4K memory pages. "
+                  "Programs that align memory to the page size they were built for, such as "
+                  "those linked with jemalloc, crash on a 16K-page kernel."))
