@@ -46,14 +46,18 @@ async def test_a_step_that_needs_a_reboot_is_left_with_that_reason(demo_app, set
         assert "needs a reboot" in summary, summary
 
 
+async def _confirmation(app, pilot) -> ConfirmDialog:
+    await pilot.press("a")
+    await pilot.pause()
+    assert isinstance(app.screen, ConfirmDialog)
+    return app.screen
+
+
 async def test_the_apply_confirmation_lists_the_warnings_no_step_fixes(demo_app, settle):
     app = demo_app("ubuntu-vagrant", screen="review")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        await pilot.press("a")
-        await pilot.pause()
-        dialog = app.screen
-        assert isinstance(dialog, ConfirmDialog)
+        dialog = await _confirmation(app, pilot)
         assert "These 2 open check(s) stay as they are" in dialog.question
         assert ("• AdvertiseAddress (warn): 10.0.2.15 is the VirtualBox/QEMU NAT address every "
                 "such VM has") in dialog.question
@@ -71,10 +75,7 @@ async def test_a_fix_taken_out_of_the_plan_is_named_as_such(demo_app, settle):
         app.choices.skipped_fixes = sorted(step.id for step in swap.fixes)
         app.run_checks()
         await settle(app, pilot)
-        await pilot.press("a")
-        await pilot.pause()
-        dialog = app.screen
-        assert isinstance(dialog, ConfirmDialog)
+        dialog = await _confirmation(app, pilot)
         assert "• Swap (fail): " in dialog.question
         assert "its fix is left out of the plan" in dialog.question
         await pilot.press("n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Log
 
 from screens.dialogs.confirm import ConfirmDialog
@@ -30,21 +31,13 @@ async def test_apply_from_the_review_screen_fixes_the_demo_host(demo_app, settle
             for r in app.results)
 
 
-async def test_cancel_changes_nothing(demo_app, settle):
-    app = demo_app("ubuntu-vagrant", screen="review")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
-        before = app.host.read_text("/etc/fstab")
-        await pilot.press("a")
-        await pilot.pause()
-        await pilot.press("n")
-        await settle(app, pilot)
-        assert app.host.read_text("/etc/fstab") == before
-
-
-async def test_typing_outside_a_field_never_confirms_an_apply(demo_app, settle):
-    """Text typed where no field has the focus reaches the app's keys: "a" asks to apply,
-    and neither the "y" of "discovery" nor a pasted line's Enter may say yes to it."""
+@pytest.mark.parametrize("keys", [
+    ("n",),
+    # Text typed where no field has the focus reaches the app's keys: "a" asks to apply, and
+    # neither the "y" of "discovery" nor a pasted line's Enter may say yes to it.
+    ("y", "enter"),
+])
+async def test_no_or_stray_keys_change_nothing(demo_app, settle, keys):
     app = demo_app("ubuntu-vagrant", screen="review")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
@@ -52,7 +45,7 @@ async def test_typing_outside_a_field_never_confirms_an_apply(demo_app, settle):
         await pilot.press("a")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
-        await pilot.press("y", "enter")
-        await pilot.pause()
+        await pilot.press(*keys)
+        await settle(app, pilot)
         assert not isinstance(app.screen, ConfirmDialog)
         assert app.host.read_text("/etc/fstab") == before and not app.applying

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from wizard.host.network import Address, Link, NetworkView
 from wizard.network.lookup import Resolver, lookup
-from wizard.network.policy_rules import _DEFAULT_RULES
+from wizard.network.policy_rules import _DEFAULT_RULES, _rule_family
 from wizard.network.rtnetlink.route_table import RouteTable
 from wizard.network.rtnetlink.rules import RuleEntry
 
@@ -89,9 +89,7 @@ class SimulatedNetwork(NetworkView):
 
 
 def _with_family(rule: Mapping[str, Any], family: int | None = None) -> RuleEntry:
+    """The rule with its family: given, else its addresses', else IPv4 (`ip rule`'s)."""
     entry = RuleEntry(rule)
-    if family is None:
-        addresses = [str(rule.get(key)) for key in ("src", "dst") if rule.get(key)]
-        family = socket.AF_INET6 if any(":" in a for a in addresses) else socket.AF_INET
-    entry.family = family
+    entry.family = family or _rule_family(rule) or socket.AF_INET
     return entry
